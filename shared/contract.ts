@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import {
+  appInfo,
+  auditEntry,
+  identityStatus,
+  mailboxStatus,
+  patientInput,
+  patientRecord,
+  patientSummary,
+  userSummary,
+  worklistItem,
+} from './domain';
+
+/**
+ * The one contract between the renderer and the main-process services. Each method declares
+ * its argument and result schemas; the main process validates arguments on every call, the
+ * renderer's client is typed from here. Adding a method = one entry here + one handler in
+ * `electron/services/handlers.ts` (the type checker insists on the handler).
+ *
+ * `access`: 'public' methods run without a signed-in user (login screen); 'user' methods need an
+ * active, unlocked session. Finer permissions (doctor vs secretary) are checked by the services.
+ */
+export interface MethodSpec<A extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+  args: A;
+  result: R;
+  access: 'public' | 'user';
+}
+
+const method = <A extends z.ZodType, R extends z.ZodType>(args: A, result: R, access: 'public' | 'user' = 'user'): MethodSpec<A, R> => ({
+  args,
+  result,
+  access,
+});
+
+const none = z.object({}).strict();
+const id = z.object({ id: z.number().int().positive() }).strict();
+
+export const sessionState = z.object({
+  state: z.enum(['signed-out', 'active', 'locked']),
+  user: userSummary.nullable(),
+  /** French sentence explaining why the session ended or locked, when it did. */
+  notice: z.string().nullable(),
+});
+export type SessionState = z.infer<typeof sessionState>;
+
+export const contract = {
+  'app.info': method(none, appInfo, 'public'),
+
+  'auth.state': method(none, sessionState, 'public'),
+  /** Training mode only: the sandbox PSC's test cards, for the login screen. Empty in production. */
+  'auth.testCards': method(
+    none,
+    z.array(z.object({ nationalId: z.string(), displayName: z.string(), role: z.enum(['doctor', 'secretary']) })),
+    'public',
+  ),
+  /** Push to the e-CPS app (CIBA): resolves when approved, denied, expired or cancelled. */
+  'auth.loginCiba': method(z.object({ nationalId: z.string().trim().min(1).max(64) }).strict(), sessionState, 'public'),
+  /** Authorization code flow in the system browser with a loopback redirect. */
+  'auth.loginBrowser': method(none, sessionState, 'public'),
+  'auth.cancelLogin': method(none, z.object({ cancelled: z.boolean() }), 'public'),
+  'auth.lock': method(none, sessionState),
+  /** Reports user activity (keyboard, mouse) for the inactivity lock; cheap, throttled by the caller. */
+  'auth.touch': method(none, z.object({ lockInMs: z.number().nullable() })),
+  'auth.logout': method(none, sessionState, 'public'),
+
+  'patients.today': method(none, z.array(patientSummary)),
+  'patients.search': method(
+    z.object({ query: z.string().max(200), limit: z.number().int().min(1).max(200).default(50) }).strict(),
+    z.array(patientSummary),
+  ),
+  'patients.get': method(id, patientRecord),
+  'patients.create': method(
+    z.object({ patient: patientInput, confirmNotDuplicateOf: z.array(z.number().int()).default([]) }).strict(),
+    z.object({ created: patientRecord.nullable(), possibleDuplicates: z.array(patientSummary) }),
+  ),
+  'patients.update': method(
+    z.object({ id: z.number().int().positive(), patient: patientInput }).strict(),
+    z.object({ patient: patientRecord, statusDowngraded: z.object({ from: identityStatus, to: identityStatus }).nullable() }),
+  ),
+
+  'audit.list': method(
+    z.object({ patientId: z.number().int().positive().optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
+    z.array(auditEntry),
+  ),
+
+  /** Snapshot of the practice database now (doctor only); daily snapshots are automatic. */
+  'admin.backup': method(none, z.object({ file: z.string(), size: z.number().int(), createdAt: z.string() })),
+
+  'worklist.list': method(none, z.array(worklistItem)),
+  'mail.status': method(none, z.array(mailboxStatus)),
+} satisfies Record<string, MethodSpec>;
+
+export type Contract = typeof contract;
+export type MethodName = keyof Contract;
+export type ArgsOf<M extends MethodName> = z.input<Contract[M]['args']>;
+export type ParsedArgsOf<M extends MethodName> = z.output<Contract[M]['args']>;
+export type ResultOf<M extends MethodName> = z.output<Contract[M]['result']>;
+
+export const METHOD_NAMES = Object.keys(contract) as MethodName[];
+
+export function isMethodName(value: unknown): value is MethodName {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(contract, value);
+}
+
+/** The envelope every call returns, over IPC and HTTP alike (thrown errors lose their type across IPC). */
+export type RpcResponse<T> = { ok: true; value: T } | { ok: false; error: import('./errors').AppErrorData };
+
+/** What the preload exposes on `window.lgc` and what the HTTP client implements. */
+export type LgcApi = { [M in MethodName]: (args: ArgsOf<M>) => Promise<RpcResponse<ResultOf<M>>> };
+
+/** Events pushed from main to renderer (no payload: the renderer refetches what it shows). */
+export const EVENT_NAMES = ['session.changed', 'patients.changed', 'worklist.changed', 'mail.changed'] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
