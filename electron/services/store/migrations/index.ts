@@ -1,0 +1,12 @@
+import type Database from 'better-sqlite3';
+import { m0001Initial } from './0001-initial';
+import { m0002SearchAndAgenda } from './0002-search-and-agenda';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database.Database): void;
+}
+
+/** Ordered, forward-only. Never edit a published migration: add the next number. */
+export const MIGRATIONS: readonly Migration[] = [m0001Initial, m0002SearchAndAgenda];
