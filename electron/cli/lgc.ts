@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { bootApp } from '../boot';
+import { defaultDataDir } from '../paths';
+import { createLogger } from '../services/log/logger';
+import { startSandbox } from '../sandbox/run';
+import { serveBrowserHost } from '../web-host/serve';
+import { AppError } from '../../shared/errors';
+
+/**
+ * `lgc` — the command line of LGC Ségur for scripting and administration. Runs under plain Node;
+ * every command takes `--data-dir DIR` (default: the same per-user folder as the application).
+ */
+
+const USAGE = `Usage : lgc <commande> [options]
+
+Commandes :
+  serve [--open] [--port N]       Démarre l'application dans le navigateur (hôte local 127.0.0.1)
+  sandbox [--json]                Démarre les services simulés du mode formation et affiche leurs adresses
+  help                            Affiche cette aide
+
+Options communes :
+  --data-dir DIR                  Dossier des données (défaut : ${defaultDataDir()})
+`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+function dataDirFrom(value: string | undefined): string {
+  return resolve(value ?? defaultDataDir());
+}
+
+function untilInterrupted(): Promise<void> {
+  return new Promise((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
+  });
+}
+
+const commands: Record<string, Command> = {
+  async sandbox(argv) {
+    const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false } } });
+    const logger = createLogger({ level: 'warn' });
+    const sandbox = await startSandbox({ logger });
+    const endpoints = Object.fromEntries(sandbox.endpoints.map((e) => [e.name, e.url]));
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ dataDir: dataDirFrom(values['data-dir']), endpoints, testCards: sandbox.testCards, config: sandbox.config }) + '\n');
+    } else {
+      process.stdout.write('Services simulés du mode formation (Ctrl+C pour arrêter) :\n');
+      for (const e of sandbox.endpoints) process.stdout.write(`  ${e.label.padEnd(34)} ${e.url}\n`);
+      process.stdout.write('Cartes de test :\n');
+      for (const c of sandbox.testCards) process.stdout.write(`  ${c.displayName.padEnd(34)} ${c.nationalId}\n`);
+    }
+    await untilInterrupted();
+    await sandbox.close();
+    return 0;
+  },
+
+  async serve(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: { 'data-dir': { type: 'string' }, open: { type: 'boolean', default: false }, port: { type: 'string' }, json: { type: 'boolean', default: false } },
+    });
+    const host = await serveBrowserHost({
+      dataDir: dataDirFrom(values['data-dir']),
+      port: values.port ? Number(values.port) : 0,
+      open: values.open ?? false,
+      json: values.json ?? false,
+    });
+    await untilInterrupted();
+    await host.close();
+    return 0;
+  },
+
+  async help() {
+    process.stdout.write(USAGE);
+    return 0;
+  },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = commands[name ?? 'help'];
+  if (!command) {
+    process.stderr.write(`Commande inconnue : ${name}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (error) {
+    const message = error instanceof AppError ? error.message : (error as Error).message;
+    process.stderr.write(`Erreur : ${message}\n`);
+    return 1;
+  }
+}
+
+export { bootApp };

@@ -1,0 +1,70 @@
+import { useEffect, useRef, useState } from 'react';
+import { call } from '../api/client';
+import { useQuery } from '../api/hooks';
+import { TrainingBanner } from '../components/TrainingBanner';
+import { TopBar } from '../components/TopBar';
+import { LoginScreen } from '../screens/LoginScreen';
+import { PatientsScreen } from '../screens/PatientsScreen';
+import { WorklistScreen } from '../screens/WorklistScreen';
+
+export type View = 'worklist' | 'patients';
+
+const ACTIVITY_REPORT_EVERY_MS = 30_000;
+
+export function App() {
+  const info = useQuery('app.info', {});
+  const session = useQuery('auth.state', {}, ['session.changed']);
+  const [view, setView] = useState<View>('worklist');
+  const lastReport = useRef(0);
+
+  const active = session.data?.state === 'active';
+
+  // Inactivity lock: the main process decides; we only report that someone is at the keyboard.
+  useEffect(() => {
+    if (!active) return;
+    const report = () => {
+      const now = Date.now();
+      if (now - lastReport.current < ACTIVITY_REPORT_EVERY_MS) return;
+      lastReport.current = now;
+      call('auth.touch', {}).catch(() => session.reload());
+    };
+    window.addEventListener('keydown', report, true);
+    window.addEventListener('pointerdown', report, true);
+    return () => {
+      window.removeEventListener('keydown', report, true);
+      window.removeEventListener('pointerdown', report, true);
+    };
+  }, [active, session]);
+
+  useEffect(() => {
+    if (!active) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      if (e.key === '1') setView('worklist');
+      else if (e.key === '2') setView('patients');
+      else if (e.key.toLowerCase() === 'v') void call('auth.lock', {}).then(session.reload);
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [active, session]);
+
+  if (!info.data || !session.data) {
+    return <div className="splash">{info.error?.message ?? session.error?.message ?? 'Démarrage de LGC Ségur…'}</div>;
+  }
+
+  return (
+    <div className="app">
+      {info.data.mode === 'training' && <TrainingBanner info={info.data} />}
+      {session.data.state !== 'active' ? (
+        <LoginScreen session={session.data} training={info.data.mode === 'training'} onChange={session.reload} />
+      ) : (
+        <>
+          <TopBar info={info.data} session={session.data} view={view} onView={setView} onSessionChange={session.reload} />
+          <main className="main">{view === 'worklist' ? <WorklistScreen /> : <PatientsScreen />}</main>
+        </>
+      )}
+    </div>
+  );
+}
