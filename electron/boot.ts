@@ -70,6 +70,7 @@ export async function bootApp(options: BootOptions): Promise<Booted> {
       openExternal: options.openExternal,
       sandboxServices: sandbox?.endpoints ?? [],
       testCards: sandbox?.testCards ?? [],
+      testVitaleCards: sandbox?.vitaleCards ?? [],
       prepareDatabase: (db) => {
         if (!sandbox) return;
         const seeded = seedDemoPractice(db);

@@ -2,12 +2,16 @@ import { z } from 'zod';
 import {
   appInfo,
   auditEntry,
+  idDocumentType,
   identityStatus,
+  insiOutcome,
+  insiRequest,
   mailboxStatus,
   patientInput,
   patientRecord,
   patientSummary,
   userSummary,
+  vitaleCard,
   worklistItem,
 } from './domain';
 
@@ -76,6 +80,14 @@ export const contract = {
   'patients.update': method(
     z.object({ id: z.number().int().positive(), patient: patientInput }).strict(),
     z.object({ patient: patientRecord, statusDowngraded: z.object({ from: identityStatus, to: identityStatus }).nullable() }),
+  ),
+
+  /** Training mode only: the sandbox's Vitale cards, standing in for the card reader. */
+  'identity.testVitaleCards': method(none, z.array(vitaleCard)),
+  'identity.insiSearch': method(z.object({ patientId: z.number().int().positive(), request: insiRequest }).strict(), insiOutcome),
+  'identity.qualify': method(
+    z.object({ patientId: z.number().int().positive(), insiResultId: z.string().max(64).nullable(), idDocument: idDocumentType.nullable() }).strict(),
+    patientRecord,
   ),
 
   'audit.list': method(

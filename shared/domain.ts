@@ -110,3 +110,45 @@ export const appInfo = z.object({
   sandboxServices: z.array(sandboxService),
 });
 export type AppInfo = z.infer<typeof appInfo>;
+
+export const insiIdentity = z.object({
+  matricule: z.string(),
+  oid: z.string(),
+  birthName: z.string(),
+  birthGivenNames: z.array(z.string()),
+  birthDate: isoDate,
+  sex,
+  birthplaceCode: z.string(),
+});
+
+export const insiRequest = z.discriminatedUnion('mode', [
+  z.object({
+    mode: z.literal('vitale'),
+    nir: z.string().trim().regex(/^[12]\d{4}(\d{2}|2[AB])\d{6}(\d{2})?$/i, 'NIR de la carte Vitale invalide'),
+    birthDate: isoDate,
+    rank: z.number().int().min(1).max(9).optional(),
+  }).strict(),
+  z.object({
+    mode: z.literal('traits'),
+    birthplaceCode: z.string().trim().regex(/^(\d{5}|2[AB]\d{3})$/i, 'code COG sur 5 caractères').optional(),
+    extraGivenNames: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
+  }).strict(),
+]);
+
+export const insiOutcome = z.discriminatedUnion('code', [
+  z.object({
+    code: z.literal('00'),
+    resultId: z.string(),
+    identity: insiIdentity,
+    differences: z.array(z.object({ trait: z.string(), local: z.string(), insi: z.string() })),
+  }),
+  z.object({ code: z.enum(['01', '02']), message: z.string() }),
+]);
+export type InsiOutcome = z.infer<typeof insiOutcome>;
+
+export const vitaleCard = z.object({
+  nir: z.string(),
+  holderName: z.string(),
+  beneficiaries: z.array(z.object({ birthDate: isoDate, rank: z.number().int() })),
+});
+export type VitaleCard = z.infer<typeof vitaleCard>;

@@ -15,6 +15,8 @@ export interface Sandbox {
   config: PracticeConfig;
   endpoints: SandboxEndpoint[];
   testCards: { nationalId: string; displayName: string; role: 'doctor' | 'secretary' }[];
+  /** Demo Vitale cards (the card reader of the training mode). */
+  vitaleCards: { nir: string; holderName: string; beneficiaries: { birthDate: string; rank: number }[] }[];
   psc: PscStandIn;
   insi: InsiStandIn;
   /** Teaches the INSi stand-in the identities of seeded patients. */
@@ -74,6 +76,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       nationalId: p.nationalId,
       displayName: `${p.givenName} ${p.familyName} (${p.card})`,
       role: p.expectedRole,
+    })),
+    vitaleCards: SANDBOX_VITALE_CARDS.map((c) => ({
+      nir: c.nir,
+      holderName: c.holderName,
+      beneficiaries: c.beneficiaries.map((b) => ({ birthDate: b.birthDate, rank: b.rank })),
     })),
     psc,
     insi,

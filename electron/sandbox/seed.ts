@@ -93,8 +93,10 @@ export function seedDemoPractice(db: Db, options: SeedOptions = {}): SeedResult 
         });
       }
     }
-    // Public test identities, provisional: the trainee qualifies them with INSi.
-    for (const t of [...CNAM_TEST_IDENTITIES, ...SANDBOX_HOMONYM_IDENTITIES.slice(0, 1)]) {
+    // Public test identities, provisional: the trainee qualifies them with INSi. The homonym is
+    // recorded with her first first name only, as often at the desk, so INSi answers 02.
+    const homonym = { ...SANDBOX_HOMONYM_IDENTITIES[0]!, birthGivenNames: SANDBOX_HOMONYM_IDENTITIES[0]!.birthGivenNames.slice(0, 1) };
+    for (const t of [...CNAM_TEST_IDENTITIES, homonym]) {
       add({
         birthName: t.birthName,
         birthGivenNames: t.birthGivenNames.map(titleCase),

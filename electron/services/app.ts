@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { EventName, SessionState } from '../../shared/contract';
-import type { AppInfo } from '../../shared/domain';
+import type { AppInfo, VitaleCard } from '../../shared/domain';
 import type { PracticeConfig } from './config/practice-config';
 import { requirePermission } from './auth/permissions';
+import { createInsiClient } from './identity/insi';
 import { createPatientService, type Actor } from './identity/patients';
+import { createQualificationService } from './identity/qualification';
 import type { Logger } from './log/logger';
 import { createDispatcher, type Dispatch, type Handlers } from './rpc/dispatch';
 import { createAuditRepo } from './store/audit-repo';
@@ -26,6 +28,8 @@ export interface AppServicesOptions {
   sandboxServices?: AppInfo['sandboxServices'];
   /** Training mode: test cards offered on the login screen. */
   testCards?: { nationalId: string; displayName: string; role: 'doctor' | 'secretary' }[];
+  /** Training mode: the sandbox's Vitale cards (stand-in for the card reader). */
+  testVitaleCards?: VitaleCard[];
   /** Runs on the migrated database before the services load it (the sandbox seeds here). */
   prepareDatabase?: (db: Db) => void;
 }
@@ -52,6 +56,16 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const audit = createAuditRepo(db);
   const users = createUsersRepo(db);
   const patients = createPatientService({ patients: patientsRepo, audit, transaction });
+  const qualification = createQualificationService({
+    patients: patientsRepo,
+    audit,
+    transaction,
+    insi: config.insi ? createInsiClient({ endpoint: config.insi.endpoint, logger: logger.child('insi') }) : null,
+    onPatientChanged: (p) => {
+      patients.index.upsert(p);
+      events.emit('patients.changed');
+    },
+  });
   const auth = createAuthService({ config, users, audit, logger: logger.child('auth'), openExternal: options.openExternal, testCards: options.testCards ?? [] });
   auth.on('change', () => events.emit('session.changed'));
 
@@ -99,6 +113,12 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       const result = patients.update(actor(), id, patient);
       events.emit('patients.changed');
       return result;
+    },
+    'identity.testVitaleCards': () => (config.mode === 'training' ? (options.testVitaleCards ?? []) : []),
+    'identity.insiSearch': ({ patientId, request }) => qualification.searchInsi(auth.actor(), patientId, request),
+    'identity.qualify': ({ patientId, insiResultId, idDocument }) => {
+      qualification.qualify(actor(), patientId, { insiResultId, idDocument });
+      return patients.recordOf(patientId);
     },
     'audit.list': ({ patientId, limit }) =>
       audit.list({ ...(patientId ? { patientId } : {}), limit }).map((r) => ({

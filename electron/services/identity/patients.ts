@@ -10,6 +10,8 @@ import { PatientSearchIndex } from './search-index';
 export interface Actor extends AuditActor {
   userId: number;
   role: 'doctor' | 'secretary';
+  /** National professional id (8+RPPS...), for teleservice calls made on the actor's behalf. */
+  nationalId?: string;
 }
 
 export function toSummary(p: Patient, matchedOn?: string): PatientSummary {
@@ -108,6 +110,11 @@ export function createPatientService({ patients, audit, transaction }: PatientSe
 
   return {
     index,
+
+    /** The record as the screens show it, without tracing a consultation (after an action). */
+    recordOf(id: number): PatientRecord {
+      return record(reload(id));
+    },
 
     today(actor: Actor, now = new Date()): PatientSummary[] {
       const start = new Date(now.getFullYear(), now.getMonth(), now.getDate());

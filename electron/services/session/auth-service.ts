@@ -47,7 +47,12 @@ export function createAuthService(deps: AuthServiceDeps) {
   let notice: string | null = null;
   let pendingLogin: AbortController | null = null;
 
-  const actorOf = (u: User): Actor => ({ userId: u.id, displayName: `${u.givenName} ${u.familyName}`, role: u.role });
+  const actorOf = (u: User): Actor & { nationalId: string } => ({
+    userId: u.id,
+    displayName: `${u.givenName} ${u.familyName}`,
+    role: u.role,
+    nationalId: u.nationalId,
+  });
 
   manager.on('change', (change) => {
     if (change.message) notice = change.message;
@@ -101,7 +106,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     state,
 
     /** The signed-in user, for permission checks and audit; throws when signed out or locked. */
-    actor(): Actor {
+    actor(): Actor & { nationalId: string } {
       this.requireActive();
       return actorOf(user!);
     },

@@ -1,8 +1,9 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useQuery } from '../api/hooks';
 import { ageOf, frenchDate, frenchDateTime, patientName } from '../app/format';
 import { IdentityBadge } from '../components/IdentityBadge';
 import { PatientForm } from './PatientForm';
+import { QualificationDialog } from './QualificationDialog';
 
 const ACTION_LABEL: Record<string, string> = {
   'patient.creation': 'Création du patient',
@@ -10,13 +11,27 @@ const ACTION_LABEL: Record<string, string> = {
   'patient.consultation': 'Consultation du dossier',
   'identite.insi': 'Appel au téléservice INSi',
   'identite.qualification': 'Qualification de l’identité',
+  'admin.sauvegarde': 'Sauvegarde',
 };
 
 export function PatientRecordView({ id }: { id: number }) {
   const record = useQuery('patients.get', { id }, ['patients.changed']);
   const audit = useQuery('audit.list', { patientId: id, limit: 50 }, ['patients.changed']);
   const [editing, setEditing] = useState(false);
+  const [qualifying, setQualifying] = useState(false);
   const p = record.data;
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
+      if (!typing && !e.altKey && !e.ctrlKey && e.key.toLowerCase() === 'q' && p && p.identityStatus !== 'QUAL') {
+        e.preventDefault();
+        setQualifying(true);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [p]);
   if (record.error) return <p className="error" role="alert">{record.error.message}</p>;
   if (!p) return <p className="hint">Chargement…</p>;
   if (editing) return <PatientForm existing={p} onDone={() => setEditing(false)} onOpenExisting={() => setEditing(false)} />;
@@ -39,8 +54,25 @@ export function PatientRecordView({ id }: { id: number }) {
         ) : (
           <div className="ins ins-absent">INS non affichée (identité non qualifiée)</div>
         )}
-        <button onClick={() => setEditing(true)}>Modifier l’identité</button>
+        <div className="banner-actions">
+          {p.identityStatus !== 'QUAL' && (
+            <button onClick={() => setQualifying(true)} aria-keyshortcuts="Q">
+              Qualifier l’identité <kbd>Q</kbd>
+            </button>
+          )}
+          <button className="secondary" onClick={() => setEditing(true)}>Modifier l’identité</button>
+        </div>
       </header>
+      {qualifying && (
+        <QualificationDialog
+          patient={p}
+          onClose={() => {
+            setQualifying(false);
+            record.reload();
+            audit.reload();
+          }}
+        />
+      )}
 
       <section className="traits-table">
         <h3>Traits d’identité</h3>

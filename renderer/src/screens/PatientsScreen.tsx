@@ -52,6 +52,7 @@ export function PatientsScreen() {
     else if (e.key === 'ArrowUp') setSelected((s) => Math.max(s - 1, 0));
     else if (e.key === 'Enter' && list[selected]) setPanel({ kind: 'record', id: list[selected]!.id });
     else if (e.key === 'Escape') setQuery('');
+    else if (e.key === '/' && query === '') { /* the "focus search" key, not a character to search */ }
     else return;
     e.preventDefault();
   };
