@@ -1,5 +1,5 @@
-// `npm test`: type checks, unit + integration (+ conformance when ../shared exists) with Vitest,
-// build, then end-to-end with Playwright (Chromium through the browser host; Electron when its
+// `npm test`: type checks, build, unit + integration (+ conformance when ../shared exists, + an
+// offline packaging check) with Vitest, then end-to-end with Playwright (Chromium through the browser host; Electron when its
 // binary exists). Ends with one plain line: "N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +23,7 @@ const bin = (name) => `node_modules/.bin/${name}`;
 step('Vérification des types (main, services, tests)', bin('tsc'), ['-p', 'tsconfig.json']);
 step('Vérification des types (renderer)', bin('tsc'), ['-p', 'renderer/tsconfig.json']);
 
+const built = step('Construction (renderer, main, preload, CLI)', process.execPath, ['scripts/build.mjs']);
 rmSync(`${out}/vitest.json`, { force: true });
 step('Tests unitaires, d’intégration et de conformité (Vitest)', bin('vitest'), [
   'run',
@@ -39,7 +40,6 @@ if (existsSync(`${out}/vitest.json`)) {
   totals.failed += 1;
 }
 
-const built = step('Construction (renderer, main, preload, CLI)', process.execPath, ['scripts/build.mjs']);
 if (built) {
   rmSync(`${out}/playwright.json`, { force: true });
   step('Tests de bout en bout (Playwright)', bin('playwright'), ['test']);
