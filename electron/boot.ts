@@ -1,11 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError } from '../shared/errors';
 import { createAppServices, type AppServices } from './services/app';
-import { practiceConfigSchema, type PracticeConfig } from './services/config/practice-config';
+import type { PracticeConfig } from './services/config/practice-config';
+import { configurationError } from './services/config/problems';
+import { createRegQueryRegistry } from './services/config/registry';
+import { createSecretResolver, resolvePscClientAuth } from './services/config/secrets';
+import { loadConfiguration, practiceDataDir } from './services/config/sources';
 import { createLogger, type Logger } from './services/log/logger';
-import { createPatientsRepo } from './services/store/patients-repo';
+import { createPatientsRepo, type Patient } from './services/store/patients-repo';
 import { seedDemoPractice } from './sandbox/seed';
+import { sandboxVihfSigner } from './sandbox/dmp-demo';
 import { startSandbox, type Sandbox } from './sandbox/run';
 import { APP_VERSION } from './version';
 
@@ -16,30 +20,19 @@ export interface BootOptions {
   logger?: Logger;
   /** Explicit practice configuration file; otherwise `<dataDir>/practice.json`, otherwise the training sandbox. */
   configFile?: string;
+  /** Secrets kept encrypted by the shell (Electron safeStorage); absent under plain Node. */
+  secretStore?: (name: string) => Promise<string | null>;
   /** Training sandbox: approve e-CPS pushes by itself (default) or leave them to a test. */
   autoApproveCibaAfterMs?: number | null;
 }
 
 export interface Booted {
   services: AppServices;
+  /** Where this practice's (or the training practice's) data lives. */
+  dataDir: string;
   sandbox: Sandbox | null;
   logger: Logger;
   close(): Promise<void>;
-}
-
-export function loadPracticeConfig(file: string): PracticeConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new AppError('VALIDATION', `Configuration illisible (${file}) : ${(error as Error).message}`);
-  }
-  const parsed = practiceConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0]!;
-    throw new AppError('VALIDATION', `Configuration invalide (${file}) : clé « ${first.path.join('.')} » — ${first.message}`);
-  }
-  return parsed.data;
 }
 
 /**
@@ -47,22 +40,37 @@ export function loadPracticeConfig(file: string): PracticeConfig {
  * CLI): the practice configuration when there is one, the training sandbox otherwise.
  */
 export async function bootApp(options: BootOptions): Promise<Booted> {
-  const logger = options.logger ?? createLogger({ file: join(options.dataDir, 'journaux', 'lgc.log') });
-  const configFile = options.configFile ?? join(options.dataDir, 'practice.json');
+  // Policy > machine file > user settings > defaults (docs/deployment.md). A configuration with
+  // problems never falls back to the training sandbox: it is refused with every bad key named.
+  const legacyFile = join(options.dataDir, 'practice.json');
+  const machineFile = options.configFile ?? (existsSync(legacyFile) ? legacyFile : undefined);
+  const loaded = await loadConfiguration({
+    userDataDir: options.dataDir,
+    registry: createRegQueryRegistry(),
+    ...(machineFile ? { machineFile } : {}),
+  });
+  if (loaded.problems.length) throw configurationError(loaded.problems);
+  // Training data lives apart from production data: switching a workstation never mixes them.
+  const dataDir = practiceDataDir(options.dataDir, loaded.config);
+  const logger = options.logger ?? createLogger({ file: join(dataDir, 'journaux', 'lgc.log') });
   let sandbox: Sandbox | null = null;
   let config: PracticeConfig;
-  if (existsSync(configFile)) {
-    config = loadPracticeConfig(configFile);
+  if (loaded.config) {
+    config = loaded.config;
   } else {
-    sandbox = await startSandbox({ logger: logger.child('sandbox'), autoApproveCibaAfterMs: options.autoApproveCibaAfterMs });
+    sandbox = await startSandbox({ logger: logger.child('sandbox'), dataDir, autoApproveCibaAfterMs: options.autoApproveCibaAfterMs });
     config = sandbox.config;
+    if (loaded.userSettings.lockAfterMinutes) config = { ...config, lockAfterMinutes: loaded.userSettings.lockAfterMinutes };
   }
+  let demoPatients: Patient[] | null = null;
+  const pscClientAuth = await resolvePscClientAuth(config.psc, createSecretResolver(options.secretStore ? { safeStorage: options.secretStore } : {}));
   // Training sessions and tests shorten the inactivity lock to see it happen.
   const lockSeconds = Number(process.env.LGC_LOCK_AFTER_SECONDS);
   if (sandbox && lockSeconds > 0) config = { ...config, lockAfterMinutes: lockSeconds / 60 };
   try {
     const services = createAppServices({
-      dataDir: options.dataDir,
+      dataDir,
+      pscClientAuth,
       config,
       logger,
       host: options.host,
@@ -71,15 +79,22 @@ export async function bootApp(options: BootOptions): Promise<Booted> {
       sandboxServices: sandbox?.endpoints ?? [],
       testCards: sandbox?.testCards ?? [],
       testVitaleCards: sandbox?.vitaleCards ?? [],
+      ...(sandbox ? { dmpVihfSigner: sandboxVihfSigner(), mail: sandbox.mail } : {}),
       prepareDatabase: (db) => {
         if (!sandbox) return;
         const seeded = seedDemoPractice(db);
         sandbox.registerIdentities(seeded.insiIdentities);
+        demoPatients = createPatientsRepo(db).all();
         logger.info('training sandbox ready', { patients: createPatientsRepo(db).count() });
       },
     });
+    if (sandbox && demoPatients) {
+      const delivered = await sandbox.deliverDemoMessages(demoPatients);
+      logger.info('sandbox demo messages delivered', { delivered });
+    }
     return {
       services,
+      dataDir,
       sandbox,
       logger,
       async close() {

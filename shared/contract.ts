@@ -2,6 +2,13 @@ import { z } from 'zod';
 import {
   appInfo,
   auditEntry,
+  dmpBadge,
+  dmpConsent,
+  dmpDocument,
+  dmpUpload,
+  producedType,
+  recordDocument,
+  visibility,
   idDocumentType,
   identityStatus,
   insiOutcome,
@@ -12,6 +19,8 @@ import {
   patientSummary,
   userSummary,
   vitaleCard,
+  worklistDetail,
+  worklistFilter,
   worklistItem,
 } from './domain';
 
@@ -98,8 +107,45 @@ export const contract = {
   /** Snapshot of the practice database now (doctor only); daily snapshots are automatic. */
   'admin.backup': method(none, z.object({ file: z.string(), size: z.number().int(), createdAt: z.string() })),
 
-  'worklist.list': method(none, z.array(worklistItem)),
+  'worklist.list': method(worklistFilter, z.array(worklistItem)),
+  'worklist.get': method(id, worklistDetail),
+  /** The document's PDF (embedded in the CDA or attached), base64; null when there is none. */
+  'worklist.pdf': method(id, z.object({ base64: z.string().nullable(), fileName: z.string() })),
+  'worklist.accept': method(id, worklistItem),
+  'worklist.changePatient': method(z.object({ id: z.number().int().positive(), patientId: z.number().int().positive() }).strict(), worklistItem),
+  'worklist.reject': method(z.object({ id: z.number().int().positive(), reason: z.string().trim().min(1).max(500) }).strict(), worklistItem),
+  'worklist.undo': method(id, worklistItem),
+  'worklist.acceptAllCertain': method(none, z.object({ accepted: z.number().int() })),
+  'worklist.confirmDeletion': method(id, worklistItem),
+  'worklist.validate': method(id, worklistItem),
+  /** Traits read from the document, to pre-fill "create patient". */
+  'worklist.patientDraft': method(id, patientInput.partial()),
   'mail.status': method(none, z.array(mailboxStatus)),
+
+  /** DMP badges from the cache, instantly; stale ones are re-checked in the background (event `dmp.changed`). */
+  'dmp.statuses': method(z.object({ patientIds: z.array(z.number().int().positive()).max(500) }).strict(), z.array(dmpBadge)),
+  'dmp.consent': method(z.object({ patientId: z.number().int().positive() }).strict(), dmpConsent),
+  'dmp.setConsent': method(z.object({ patientId: z.number().int().positive(), informed: z.boolean(), opposed: z.boolean() }).strict(), dmpConsent),
+  'dmp.upload': method(z.object({ documentId: z.number().int().positive(), visibility: visibility.default({}) }).strict(), dmpUpload),
+  'dmp.documents': method(z.object({ patientId: z.number().int().positive() }).strict(), z.array(dmpDocument)),
+  'dmp.retrieve': method(
+    z.object({ patientId: z.number().int().positive(), uniqueId: z.string().min(1).max(128), repositoryUniqueId: z.string().min(1).max(128) }).strict(),
+    z.object({ base64: z.string(), mimeType: z.string(), title: z.string().nullable() }),
+  ),
+  'documents.types': method(none, z.array(producedType)),
+  'documents.list': method(z.object({ patientId: z.number().int().positive() }).strict(), z.array(recordDocument)),
+  /** Adds a PDF the doctor produced to the record (then one click sends it to the DMP). */
+  'documents.addPdf': method(
+    z.object({
+      patientId: z.number().int().positive(),
+      fileName: z.string().trim().min(1).max(200),
+      base64: z.string().min(1).max(28_000_000),
+      typeCode: z.string().min(1).max(32),
+      title: z.string().trim().max(200).optional(),
+    }).strict(),
+    recordDocument,
+  ),
+  'documents.pdf': method(id, z.object({ base64: z.string().nullable(), fileName: z.string() })),
 } satisfies Record<string, MethodSpec>;
 
 export type Contract = typeof contract;
@@ -121,5 +167,5 @@ export type RpcResponse<T> = { ok: true; value: T } | { ok: false; error: import
 export type LgcApi = { [M in MethodName]: (args: ArgsOf<M>) => Promise<RpcResponse<ResultOf<M>>> };
 
 /** Events pushed from main to renderer (no payload: the renderer refetches what it shows). */
-export const EVENT_NAMES = ['session.changed', 'patients.changed', 'worklist.changed', 'mail.changed'] as const;
+export const EVENT_NAMES = ['session.changed', 'patients.changed', 'worklist.changed', 'mail.changed', 'dmp.changed', 'documents.changed'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];

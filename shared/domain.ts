@@ -86,19 +86,68 @@ export const mailboxStatus = z.object({
 export type MailboxStatus = z.infer<typeof mailboxStatus>;
 
 export const worklistStatus = z.enum(['a_classer', 'propose', 'integre', 'conflit', 'rejete', 'supprime_emetteur']);
+export type WorklistStatus = z.infer<typeof worklistStatus>;
+export const matchRule = z.enum(['auto', 'proposed', 'conflict', 'none']);
+
 export const worklistItem = z.object({
   id: z.number().int(),
   status: worklistStatus,
+  rule: matchRule,
   receivedAt: z.string(),
+  documentDate: z.string().nullable(),
   sender: z.string(),
   mailbox: z.string(),
   subject: z.string(),
+  typeCode: z.string().nullable(),
   typeLabel: z.string().nullable(),
   patientId: z.number().int().nullable(),
   patientLabel: z.string().nullable(),
+  candidateCount: z.number().int(),
+  action: z.enum(['C', 'D']).nullable(),
   read: z.boolean(),
+  /** Who confirmed (secretary or doctor) and who validated, as shown to both. */
+  confirmedBy: z.string().nullable(),
+  validatedBy: z.string().nullable(),
+  needsValidation: z.boolean(),
+  note: z.string().nullable(),
 });
 export type WorklistItem = z.infer<typeof worklistItem>;
+
+export const worklistCandidate = z.object({
+  patientId: z.number().int(),
+  label: z.string(),
+  birthDate: isoDate,
+  identityStatus,
+  score: z.number(),
+  matched: z.array(z.string()),
+});
+
+export const worklistDetail = z.object({
+  item: worklistItem,
+  reasons: z.array(z.string()),
+  candidates: z.array(worklistCandidate),
+  conflict: z.array(z.object({ field: z.string(), document: z.string(), local: z.string() })),
+  documentPatient: z
+    .object({ birthName: z.string().nullable(), givenNames: z.array(z.string()), birthDate: z.string().nullable(), sex: z.string().nullable(), insPresent: z.boolean() })
+    .nullable(),
+  title: z.string().nullable(),
+  author: z.string().nullable(),
+  hasPdf: z.boolean(),
+  narrative: z.array(z.object({ title: z.string(), text: z.string() })),
+  history: z.array(z.object({ at: z.string(), actor: z.string(), action: z.string() })),
+});
+export type WorklistDetail = z.infer<typeof worklistDetail>;
+
+export const worklistFilter = z
+  .object({
+    status: z.array(worklistStatus).optional(),
+    mailbox: z.string().max(320).optional(),
+    typeCode: z.string().max(64).optional(),
+    unreadOnly: z.boolean().optional(),
+    toValidate: z.boolean().optional(),
+    sort: z.enum(['date', 'type', 'patient', 'status']).default('date'),
+  })
+  .strict();
 
 export const sandboxService = z.object({ name: z.string(), label: z.string(), url: z.string() });
 
@@ -152,3 +201,81 @@ export const vitaleCard = z.object({
   beneficiaries: z.array(z.object({ birthDate: isoDate, rank: z.number().int() })),
 });
 export type VitaleCard = z.infer<typeof vitaleCard>;
+
+export const dmpBadgeState = z.enum(['actif', 'inexistant', 'interdit', 'expire', 'mes_active', 'non_verifiable']);
+export const dmpBadge = z.object({
+  patientId: z.number().int(),
+  state: dmpBadgeState,
+  label: z.string(),
+  lastDocumentDate: z.string().nullable(),
+  checkedAt: z.string().nullable(),
+  pending: z.boolean(),
+  lastKnown: z.object({ state: dmpBadgeState, label: z.string() }).nullable(),
+  mesActivated: z.boolean().nullable(),
+  detail: z.string().nullable(),
+  latestDocuments: z.array(z.object({ typeCode: z.string(), typeLabel: z.string(), date: z.string().nullable() })),
+  documentsByOthersSinceLastVisit: z.number().int().nullable(),
+  lastVisitAt: z.string().nullable(),
+});
+export type DmpBadge = z.infer<typeof dmpBadge>;
+
+export const dmpConsent = z.object({
+  patientId: z.number().int(),
+  informedAt: z.string().nullable(),
+  opposed: z.boolean(),
+  recordedAt: z.string().nullable(),
+  recordedBy: z.string().nullable(),
+  canSend: z.boolean(),
+});
+
+export const visibility = z
+  .object({
+    hiddenFromProfessionals: z.boolean().optional(),
+    invisibleToPatient: z.boolean().optional(),
+    invisibleToLegalRepresentatives: z.boolean().optional(),
+  })
+  .strict();
+
+export const dmpUpload = z.object({
+  id: z.number().int(),
+  documentId: z.number().int(),
+  status: z.enum(['en_attente', 'envoi', 'envoye', 'erreur']),
+  label: z.string(),
+  detail: z.string().nullable(),
+  version: z.number().int(),
+  sentAt: z.string().nullable(),
+  visibility: z.object({ hiddenFromProfessionals: z.boolean(), invisibleToPatient: z.boolean(), invisibleToLegalRepresentatives: z.boolean() }),
+});
+export type DmpUpload = z.infer<typeof dmpUpload>;
+
+export const recordDocument = z.object({
+  id: z.number().int(),
+  title: z.string(),
+  typeCode: z.string().nullable(),
+  typeLabel: z.string().nullable(),
+  date: z.string().nullable(),
+  origin: z.enum(['mssante', 'dmp', 'local']),
+  sender: z.string().nullable(),
+  replaced: z.boolean(),
+  deletedBySender: z.boolean(),
+  /** Latest DMP upload of this document, if any. */
+  dmp: dmpUpload.nullable(),
+});
+export type RecordDocument = z.infer<typeof recordDocument>;
+
+export const dmpDocument = z.object({
+  uniqueId: z.string(),
+  repositoryUniqueId: z.string().nullable(),
+  typeCode: z.string(),
+  typeLabel: z.string(),
+  title: z.string(),
+  creationTime: z.string().nullable(),
+  author: z.string(),
+  visibilityLabels: z.array(z.string()),
+  byOthers: z.boolean(),
+  newSinceLastVisit: z.boolean(),
+  status: z.string().nullable(),
+});
+export type DmpDocument = z.infer<typeof dmpDocument>;
+
+export const producedType = z.object({ code: z.string(), label: z.string() });

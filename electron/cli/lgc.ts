@@ -6,6 +6,7 @@ import { createLogger } from '../services/log/logger';
 import { startSandbox } from '../sandbox/run';
 import { serveBrowserHost } from '../web-host/serve';
 import { AppError } from '../../shared/errors';
+import { configCheckCommand } from './commands/config-check';
 
 /**
  * `lgc` — the command line of LGC Ségur for scripting and administration. Runs under plain Node;
@@ -17,6 +18,7 @@ const USAGE = `Usage : lgc <commande> [options]
 Commandes :
   serve [--open] [--port N]       Démarre l'application dans le navigateur (hôte local 127.0.0.1)
   sandbox [--json]                Démarre les services simulés du mode formation et affiche leurs adresses
+  config check <fichier> [--json] Vérifie un fichier de configuration de cabinet (déploiement)
   help                            Affiche cette aide
 
 Options communes :
@@ -70,6 +72,8 @@ const commands: Record<string, Command> = {
     await host.close();
     return 0;
   },
+
+  config: (argv) => configCheckCommand(argv),
 
   async help() {
     process.stdout.write(USAGE);

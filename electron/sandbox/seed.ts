@@ -18,6 +18,18 @@ export interface SeedOptions {
   now?: Date;
 }
 
+export const DEMO_SEED = 20261123;
+export const DEMO_PATIENT_COUNT = 200;
+
+/** The demo practice's patients, always the same for a seed (the sandbox DMP and INSi know them too). */
+export function demoPracticeIdentities(count = DEMO_PATIENT_COUNT, seed = DEMO_SEED): PatientFields[] {
+  const next = createIdentityGenerator(seed);
+  return Array.from({ length: count }, () => {
+    const fields = next();
+    return { ...fields, birthGivenNames: fields.birthGivenNames.map(titleCase) };
+  });
+}
+
 function titleCase(value: string): string {
   return value.toLowerCase().replace(/(^|[\s-])\p{L}/gu, (m) => m.toUpperCase());
 }
@@ -33,9 +45,8 @@ export function seedDemoPractice(db: Db, options: SeedOptions = {}): SeedResult 
   const users = createUsersRepo(db);
   const audit = createAuditRepo(db);
   const now = options.now ?? new Date();
-  const total = options.patients ?? 200;
-  const next = createIdentityGenerator(options.seed ?? 20261123);
-  const rand = seededRandom((options.seed ?? 20261123) + 1);
+  const identities = demoPracticeIdentities(options.patients ?? DEMO_PATIENT_COUNT, options.seed ?? DEMO_SEED);
+  const rand = seededRandom((options.seed ?? DEMO_SEED) + 1);
 
   const staff = TEST_PROFESSIONALS.map((p) =>
     users.upsert({
@@ -78,9 +89,8 @@ export function seedDemoPractice(db: Db, options: SeedOptions = {}): SeedResult 
       return id;
     };
 
-    for (let i = 0; i < total; i++) {
-      const fields = next();
-      add({ ...fields, birthGivenNames: fields.birthGivenNames.map(titleCase) });
+    for (const fields of identities) {
+      add(fields);
       if (fields.insMatricule && fields.insOid) {
         insiIdentities.push({
           matricule: fields.insMatricule,

@@ -3,7 +3,21 @@ import { join } from 'node:path';
 import type { EventName, SessionState } from '../../shared/contract';
 import type { AppInfo, VitaleCard } from '../../shared/domain';
 import type { PracticeConfig } from './config/practice-config';
+import type { PscClientAuthConfig } from './auth/client-auth';
 import { requirePermission } from './auth/permissions';
+import { PRODUCED_DOCUMENT_TYPES } from './cda/loinc-types';
+import { createDmpAppService } from './dmp-app/dmp-app-service';
+import type { DmpUploadView } from './dmp-app/types';
+import { createDmpClient } from './dmp/client';
+import type { DmpContext } from './dmp/types';
+import type { VihfSigner } from './dmp/vihf';
+import { createDocumentsRepo } from './store/documents-repo';
+import { createMailboxService, type MailboxServiceConfig } from './mail/mailbox-service';
+import { parseMssMessage } from './mail/parse';
+import { createBlobStore } from './worklist/blob-store';
+import { createPatientLookup } from './worklist/lookup';
+import { createWorklistService, type WorklistService } from './worklist/worklist-service';
+import { AppError } from '../../shared/errors';
 import { createInsiClient } from './identity/insi';
 import { createPatientService, type Actor } from './identity/patients';
 import { createQualificationService } from './identity/qualification';
@@ -18,6 +32,8 @@ import { createAuthService, type AuthService } from './session/auth-service';
 
 export interface AppServicesOptions {
   dataDir: string;
+  /** Resolved client authentication to Pro Santé Connect (secrets already read from their references). */
+  pscClientAuth: PscClientAuthConfig;
   config: PracticeConfig;
   logger: Logger;
   host: AppInfo['host'];
@@ -30,12 +46,17 @@ export interface AppServicesOptions {
   testCards?: { nationalId: string; displayName: string; role: 'doctor' | 'secretary' }[];
   /** Training mode: the sandbox's Vitale cards (stand-in for the card reader). */
   testVitaleCards?: VitaleCard[];
+  /** MSSanté servers and mailboxes (the sandbox operator in training mode); absent = no mailbox. */
+  mail?: MailboxServiceConfig;
+  /** Signs the DMP's VIHF; training mode passes a throwaway test seal. Without it the DMP is "non configuré". */
+  dmpVihfSigner?: VihfSigner;
   /** Runs on the migrated database before the services load it (the sandbox seeds here). */
   prepareDatabase?: (db: Db) => void;
 }
 
 export interface AppServices {
   db: Db;
+  worklist: WorklistService;
   dispatch: Dispatch;
   events: EventEmitter<Record<EventName, []>>;
   auth: AuthService;
@@ -46,6 +67,10 @@ export interface AppServices {
  * Composition root: practice configuration → store → services → the handler of every contract
  * method. Imports nothing from Electron; the shell, the browser host and the CLI all build this.
  */
+function toUpload(u: DmpUploadView) {
+  return { id: u.id, documentId: u.documentId, status: u.status, label: u.label, detail: u.detail, version: u.version, sentAt: u.sentAt, visibility: u.visibility };
+}
+
 export function createAppServices(options: AppServicesOptions): AppServices {
   const { dataDir, config, logger } = options;
   const db = openDatabase({ file: join(dataDir, 'lgc.sqlite') });
@@ -66,8 +91,65 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       events.emit('patients.changed');
     },
   });
-  const auth = createAuthService({ config, users, audit, logger: logger.child('auth'), openExternal: options.openExternal, testCards: options.testCards ?? [] });
-  auth.on('change', () => events.emit('session.changed'));
+  const documents = createDocumentsRepo(db);
+  const lookup = createPatientLookup({ patients: patientsRepo, index: patients.index, db });
+  const worklist = createWorklistService({
+    db,
+    patients: patientsRepo,
+    audit,
+    blobs: createBlobStore(dataDir),
+    lookup,
+    onChange: () => {
+      events.emit('worklist.changed');
+      events.emit('documents.changed');
+    },
+  });
+  const dmpContextFor = (who: Actor | null): DmpContext | null => {
+    const user = auth.currentUser();
+    if (!user || user.role !== 'doctor' || (who && who.userId !== user.id)) return null;
+    return {
+      professional: { nationalId: user.nationalId, familyName: user.familyName, givenName: user.givenName, professionCode: user.professionCode ?? '10', specialtyCode: 'SM26' },
+      practice: { name: config.practice.name, structureId: config.practice.structureId, facilityTypeCode: 'SA07', practiceSettingCode: 'AMBULATOIRE' },
+    };
+  };
+  // Production needs the practice's IGC-Santé seal certificate to sign the VIHF (not yet in the
+  // configuration): without a signer the DMP is shown as not configured.
+  const dmpClient =
+    config.dmp && options.dmpVihfSigner
+      ? createDmpClient({ endpoint: config.dmp.endpoint, vihfSigner: options.dmpVihfSigner ?? null!, logger: logger.child('dmp') })
+      : null;
+  const dmpApp = createDmpAppService({ db, dataDir, logger, audit, client: dmpClient, contextFor: dmpContextFor });
+  dmpApp.on('change', (change) => {
+    events.emit('dmp.changed');
+    if (change.kind === 'upload') events.emit('documents.changed');
+  });
+  dmpApp.start();
+
+  // MSSanté: raw message committed by the sync engine → parsed → worklist (idempotent per message).
+  const mail = options.mail
+    ? createMailboxService({
+        db,
+        dataDir,
+        logger: logger.child('mail'),
+        audit,
+        tokenProvider: () => auth.accessToken(),
+        config: options.mail,
+        onStored: async (row) => {
+          const raw = await mail!.readRaw(row.id);
+          await worklist.ingestParsedMessage({ id: row.id }, await parseMssMessage(raw, { logger: logger.child('parse') }));
+        },
+      })
+    : null;
+  mail?.on('change', () => events.emit('mail.changed'));
+
+  const auth = createAuthService({ config, clientAuth: options.pscClientAuth, users, audit, logger: logger.child('auth'), openExternal: options.openExternal, testCards: options.testCards ?? [] });
+  auth.on('change', () => {
+    events.emit('session.changed');
+    // Mailbox sessions live with the PSC session: opened at login/unlock, closed at lock/logout.
+    const user = auth.currentUser();
+    if (mail && user) mail.start({ userId: user.id, displayName: `${user.givenName} ${user.familyName}`, role: user.role, nationalId: user.nationalId });
+    else if (mail) void mail.stop();
+  });
 
   const backupDir = join(dataDir, 'sauvegardes');
   const backupTimer = setInterval(() => {
@@ -137,19 +219,101 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       audit.append(who, 'admin.sauvegarde', null, { fichier: info.file });
       return info;
     },
-    'worklist.list': () => [],
-    'mail.status': () => [],
+    'dmp.statuses': ({ patientIds }) => dmpApp.statuses(patientIds, actor()),
+    'dmp.consent': ({ patientId }) => dmpApp.consent(patientId),
+    'dmp.setConsent': ({ patientId, informed, opposed }) => dmpApp.setConsent(actor(), patientId, { informed, opposed }),
+    'dmp.upload': ({ documentId, visibility }) => toUpload(dmpApp.upload(actor(), documentId, visibility)),
+    'dmp.documents': async ({ patientId }) =>
+      (await dmpApp.documents(actor(), patientId)).map((d) => ({
+        uniqueId: d.uniqueId,
+        repositoryUniqueId: d.repositoryUniqueId ?? null,
+        typeCode: d.typeCode,
+        typeLabel: d.typeLabel,
+        title: d.title,
+        creationTime: d.creationTime ?? null,
+        author: d.author.name,
+        visibilityLabels: d.visibilityLabels,
+        byOthers: d.byOthers,
+        newSinceLastVisit: d.newSinceLastVisit,
+        status: d.status ?? null,
+      })),
+    'dmp.retrieve': async ({ patientId, uniqueId, repositoryUniqueId }) => {
+      const doc = await dmpApp.retrieve(actor(), patientId, uniqueId, repositoryUniqueId);
+      return { base64: doc.data.toString('base64'), mimeType: doc.mimeType, title: doc.title };
+    },
+    'documents.types': () => PRODUCED_DOCUMENT_TYPES.map((t) => ({ code: t.code, label: t.title })),
+    'documents.list': ({ patientId }) => {
+      actor();
+      const latest = new Map<number, ReturnType<typeof toUpload>>();
+      for (const u of dmpApp.uploads(patientId)) if (!latest.has(u.documentId)) latest.set(u.documentId, toUpload(u));
+      return documents.ofPatient(patientId).map((d) => ({
+        id: d.id,
+        title: d.title ?? d.fileName ?? d.typeLabel ?? 'Document',
+        typeCode: d.typeCode,
+        typeLabel: d.typeLabel,
+        date: d.date ?? d.filedAt,
+        origin: d.origin,
+        sender: d.sender,
+        replaced: d.replaced,
+        deletedBySender: d.deletedBySender,
+        dmp: latest.get(d.id) ?? null,
+      }));
+    },
+    'documents.addPdf': ({ patientId, fileName, base64, typeCode, title }) => {
+      const doc = dmpApp.addLocalDocument(actor(), patientId, { fileName, pdf: Buffer.from(base64, 'base64'), typeCode, ...(title ? { title } : {}) });
+      events.emit('documents.changed');
+      return {
+        id: doc.id,
+        title: doc.title,
+        typeCode: doc.typeCode,
+        typeLabel: doc.typeLabel,
+        date: doc.createdAt,
+        origin: 'local' as const,
+        sender: null,
+        replaced: false,
+        deletedBySender: false,
+        dmp: null,
+      };
+    },
+    'documents.pdf': ({ id }) => {
+      actor();
+      const doc = documents.get(id);
+      if (!doc) throw new AppError('NOT_FOUND', 'Document introuvable.');
+      if (doc.origin === 'local') return { base64: dmpApp.localDocumentContent(id).toString('base64'), fileName: `document-${id}.pdf` };
+      if (doc.worklistItemId === null) return { base64: null, fileName: `document-${id}.pdf` };
+      return worklist.pdf(actor(), doc.worklistItemId);
+    },
+    'worklist.list': (filter) => worklist.list(filter),
+    'worklist.get': ({ id }) => worklist.get(actor(), id, { markRead: true }),
+    'worklist.pdf': ({ id }) => worklist.pdf(actor(), id),
+    'worklist.accept': ({ id }) => worklist.accept(actor(), id),
+    'worklist.changePatient': ({ id, patientId }) => worklist.changePatient(actor(), id, patientId),
+    'worklist.reject': ({ id, reason }) => worklist.reject(actor(), id, reason),
+    'worklist.undo': ({ id }) => worklist.undo(actor(), id),
+    'worklist.acceptAllCertain': () => ({ accepted: worklist.acceptAllCertain(actor()).accepted }),
+    'worklist.confirmDeletion': ({ id }) => worklist.confirmDeletion(actor(), id),
+    'worklist.validate': ({ id }) => worklist.validate(actor(), id),
+    'worklist.patientDraft': ({ id }) => worklist.createPatientFromItem(actor(), id),
+    'mail.status': () => {
+      const who = auth.actor();
+      if (!mail) return [];
+      const visible = new Set(mail.visibleMailboxes(who).map((m) => m.address));
+      return mail.status().filter((m) => visible.has(m.address));
+    },
   };
 
   const dispatch = createDispatcher({ handlers, requireActiveSession: () => auth.requireActive(), logger: logger.child('rpc') });
 
   return {
     db,
+    worklist,
     dispatch,
     events,
     auth,
     async close() {
       clearInterval(backupTimer);
+      await dmpApp.stop();
+      await mail?.close();
       await auth.close();
       db.close();
     },

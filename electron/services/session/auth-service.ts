@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { SessionState } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { Professional } from '../auth/professional';
+import type { PscClientAuthConfig } from '../auth/client-auth';
 import { createPscClient, type PscClient, type PscTokens } from '../auth/psc-client';
 import { SessionManager } from '../auth/session';
 import type { PracticeConfig } from '../config/practice-config';
@@ -12,6 +13,7 @@ import type { User, UsersRepo } from '../store/users-repo';
 
 export interface AuthServiceDeps {
   config: PracticeConfig;
+  clientAuth: PscClientAuthConfig;
   users: UsersRepo;
   audit: AuditRepo;
   logger: Logger;
@@ -34,7 +36,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       {
         issuer: config.psc.issuer,
         clientId: config.psc.clientId,
-        clientAuth: { method: 'client_secret_basic', secret: config.psc.clientSecret ?? '' },
+        clientAuth: deps.clientAuth,
         allowInsecureLoopback: config.psc.allowInsecureLoopback,
         cibaDefaultIntervalMs: 1000,
       },
@@ -117,6 +119,9 @@ export function createAuthService(deps: AuthServiceDeps) {
       }
       if (manager.state !== 'active' || !user) throw new AppError('UNAUTHENTICATED', 'Connexion Pro Santé Connect requise.');
     },
+
+    /** The signed-in local user (also while locked), or null. */
+    currentUser: (): User | null => (manager.state === 'active' ? user : null),
 
     /** Current PSC access token (mailboxes, teleservices). */
     accessToken: () => manager.freshAccessToken(),

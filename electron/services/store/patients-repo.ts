@@ -150,6 +150,9 @@ export function createPatientsRepo(db: Db) {
     *iterateAll(): Generator<Patient> {
       for (const row of everyone.iterate()) yield fromRow(row);
     },
+    all(): Patient[] {
+      return everyone.all().map(fromRow);
+    },
     count(): number {
       return count.get()!.n;
     },

@@ -62,7 +62,7 @@ export function App() {
       ) : (
         <>
           <TopBar info={info.data} session={session.data} view={view} onView={setView} onSessionChange={session.reload} />
-          <main className="main">{view === 'worklist' ? <WorklistScreen /> : <PatientsScreen />}</main>
+          <main className="main">{view === 'worklist' ? <WorklistScreen role={session.data.user!.role} /> : <PatientsScreen />}</main>
         </>
       )}
     </div>

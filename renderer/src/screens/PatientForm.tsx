@@ -1,10 +1,12 @@
 import { useState } from 'react';
-import type { PatientRecord, PatientSummary } from '../../../shared/domain';
+import type { PatientInput, PatientRecord, PatientSummary } from '../../../shared/domain';
 import { useAction } from '../api/hooks';
 import { frenchDate, patientName, STATUS_LABEL } from '../app/format';
 
 interface Props {
   existing?: PatientRecord;
+  /** Traits read from a received document, to pre-fill a new patient. */
+  draft?: Partial<PatientInput>;
   onDone: (id: number | null) => void;
   onOpenExisting: (id: number) => void;
 }
@@ -18,14 +20,15 @@ function parseFrenchDate(value: string): string | null {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso && d <= new Date() ? iso : null;
 }
 
-export function PatientForm({ existing, onDone, onOpenExisting }: Props) {
-  const [birthName, setBirthName] = useState(existing?.birthName ?? '');
-  const [givenNames, setGivenNames] = useState(existing?.birthGivenNames.join(' ') ?? '');
-  const [birthDate, setBirthDate] = useState(existing ? frenchDate(existing.birthDate) : '');
-  const [sex, setSex] = useState<'F' | 'M' | ''>(existing?.sex ?? '');
-  const [birthplace, setBirthplace] = useState(existing?.birthplaceCode ?? '');
-  const [usedName, setUsedName] = useState(existing?.usedName ?? '');
-  const [usedGivenName, setUsedGivenName] = useState(existing?.usedGivenName ?? '');
+export function PatientForm({ existing, draft, onDone, onOpenExisting }: Props) {
+  const source = existing ?? draft;
+  const [birthName, setBirthName] = useState(source?.birthName ?? '');
+  const [givenNames, setGivenNames] = useState(source?.birthGivenNames?.join(' ') ?? '');
+  const [birthDate, setBirthDate] = useState(source?.birthDate ? frenchDate(source.birthDate) : '');
+  const [sex, setSex] = useState<'F' | 'M' | ''>(source?.sex ?? '');
+  const [birthplace, setBirthplace] = useState(source?.birthplaceCode ?? '');
+  const [usedName, setUsedName] = useState(source?.usedName ?? '');
+  const [usedGivenName, setUsedGivenName] = useState(source?.usedGivenName ?? '');
   const [duplicates, setDuplicates] = useState<PatientSummary[]>([]);
   const [notice, setNotice] = useState<string | null>(null);
   const create = useAction('patients.create');

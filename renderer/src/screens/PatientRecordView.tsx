@@ -3,6 +3,7 @@ import { useQuery } from '../api/hooks';
 import { ageOf, frenchDate, frenchDateTime, patientName } from '../app/format';
 import { IdentityBadge } from '../components/IdentityBadge';
 import { PatientForm } from './PatientForm';
+import { PatientDocuments } from './PatientDocuments';
 import { QualificationDialog } from './QualificationDialog';
 
 const ACTION_LABEL: Record<string, string> = {
@@ -12,11 +13,17 @@ const ACTION_LABEL: Record<string, string> = {
   'identite.insi': 'Appel au téléservice INSi',
   'identite.qualification': 'Qualification de l’identité',
   'admin.sauvegarde': 'Sauvegarde',
+  'dmp.envoi': 'Envoi au DMP',
+  'dmp.consentement': 'Information / opposition DMP',
+  'dmp.consultation': 'Consultation du DMP',
+  'document.ajout': 'Ajout d’un document',
+  'worklist.integration': 'Document reçu intégré',
 };
 
 export function PatientRecordView({ id }: { id: number }) {
   const record = useQuery('patients.get', { id }, ['patients.changed']);
-  const audit = useQuery('audit.list', { patientId: id, limit: 50 }, ['patients.changed']);
+  const audit = useQuery('audit.list', { patientId: id, limit: 50 }, ['patients.changed', 'documents.changed', 'dmp.changed']);
+  const session = useQuery('auth.state', {});
   const [editing, setEditing] = useState(false);
   const [qualifying, setQualifying] = useState(false);
   const p = record.data;
@@ -73,6 +80,8 @@ export function PatientRecordView({ id }: { id: number }) {
           }}
         />
       )}
+
+      <PatientDocuments patient={p} role={session.data?.user?.role ?? 'secretary'} />
 
       <section className="traits-table">
         <h3>Traits d’identité</h3>

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { PatientSummary } from '../../../shared/domain';
 import { useQuery } from '../api/hooks';
 import { ageOf, frenchDate, patientName } from '../app/format';
+import { DmpBadge } from '../components/DmpBadge';
 import { IdentityBadge } from '../components/IdentityBadge';
 import { PatientForm } from './PatientForm';
 import { PatientRecordView } from './PatientRecordView';
@@ -27,6 +28,9 @@ export function PatientsScreen() {
   const searchBox = useRef<HTMLInputElement>(null);
 
   const list: PatientSummary[] = (debounced ? results.data : today.data) ?? [];
+  const ids = list.map((p) => p.id);
+  const badges = useQuery('dmp.statuses', ids.length ? { patientIds: ids } : null, ['dmp.changed']);
+  const badgeOf = new Map((badges.data ?? []).map((b) => [b.patientId, b]));
 
   useEffect(() => setSelected(0), [debounced]);
   useEffect(() => searchBox.current?.focus(), []);
@@ -91,12 +95,15 @@ export function PatientsScreen() {
                 setPanel({ kind: 'record', id: p.id });
               }}
             >
-              <span className="patient-name">{patientName(p)}</span>
-              <span className="patient-birth">
-                {p.sex === 'F' ? 'F' : 'M'} · {frenchDate(p.birthDate)} ({ageOf(p.birthDate)} ans)
-              </span>
+              <div className="p-main">
+                <span className="patient-name">{patientName(p)}</span>
+                <span className="patient-birth">
+                  {p.sex === 'F' ? 'F' : 'M'} · {frenchDate(p.birthDate)} ({ageOf(p.birthDate)} ans)
+                  {p.matchedOn && <span className="matched-on"> · {p.matchedOn}</span>}
+                </span>
+              </div>
               <IdentityBadge status={p.identityStatus} />
-              {p.matchedOn && <span className="matched-on">{p.matchedOn}</span>}
+              <DmpBadge badge={badgeOf.get(p.id)} compact />
             </li>
           ))}
           {debounced && list.length === 0 && !results.loading && (
