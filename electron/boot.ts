@@ -18,6 +18,8 @@ export interface BootOptions {
   host: 'electron' | 'browser';
   openExternal: (url: string) => Promise<void>;
   logger?: Logger;
+  /** True when the data folder was given explicitly (--data-dir): used as is, no training sub-folder. */
+  exactDataDir?: boolean;
   /** Explicit practice configuration file; otherwise `<dataDir>/practice.json`, otherwise the training sandbox. */
   configFile?: string;
   /** Secrets kept encrypted by the shell (Electron safeStorage); absent under plain Node. */
@@ -51,7 +53,7 @@ export async function bootApp(options: BootOptions): Promise<Booted> {
   });
   if (loaded.problems.length) throw configurationError(loaded.problems);
   // Training data lives apart from production data: switching a workstation never mixes them.
-  const dataDir = practiceDataDir(options.dataDir, loaded.config);
+  const dataDir = options.exactDataDir ? options.dataDir : practiceDataDir(options.dataDir, loaded.config);
   const logger = options.logger ?? createLogger({ file: join(dataDir, 'journaux', 'lgc.log') });
   let sandbox: Sandbox | null = null;
   let config: PracticeConfig;

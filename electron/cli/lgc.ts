@@ -7,6 +7,8 @@ import { startSandbox } from '../sandbox/run';
 import { serveBrowserHost } from '../web-host/serve';
 import { AppError } from '../../shared/errors';
 import { configCheckCommand } from './commands/config-check';
+import { importPatientsCommand } from './commands/import-patients';
+import { ingestCommand } from './commands/ingest';
 
 /**
  * `lgc` — the command line of LGC Ségur for scripting and administration. Runs under plain Node;
@@ -19,6 +21,8 @@ Commandes :
   serve [--open] [--port N]       Démarre l'application dans le navigateur (hôte local 127.0.0.1)
   sandbox [--json]                Démarre les services simulés du mode formation et affiche leurs adresses
   config check <fichier> [--json] Vérifie un fichier de configuration de cabinet (déploiement)
+  import-patients <fichier.csv>   Importe des patients (en-tête canonique ou --map champ=colonne ; --dry-run ; --json)
+  ingest <fichiers…> [--json]     Classe des documents reçus (.eml, IHE_XDM.ZIP, .pdf) comme la liste de travail
   help                            Affiche cette aide
 
 Options communes :
@@ -64,6 +68,7 @@ const commands: Record<string, Command> = {
     });
     const host = await serveBrowserHost({
       dataDir: dataDirFrom(values['data-dir']),
+      exactDataDir: values['data-dir'] !== undefined,
       port: values.port ? Number(values.port) : 0,
       open: values.open ?? false,
       json: values.json ?? false,
@@ -74,6 +79,8 @@ const commands: Record<string, Command> = {
   },
 
   config: (argv) => configCheckCommand(argv),
+  'import-patients': (argv) => importPatientsCommand(argv),
+  ingest: (argv) => ingestCommand(argv),
 
   async help() {
     process.stdout.write(USAGE);

@@ -90,7 +90,7 @@ async function start(): Promise<void> {
   app.on('web-contents-created', (_event, contents) => hardenContents(contents));
   serveRenderer();
 
-  booted = await bootApp({ dataDir, host: 'electron', openExternal });
+  booted = await bootApp({ dataDir, exactDataDir: argValue('--data-dir') !== undefined || !!process.env.LGC_DATA_DIR, host: 'electron', openExternal });
   if (booted.sandbox) allowedLoginOrigins = [new URL(booted.sandbox.config.psc.issuer).origin];
   const services = booted.services;
   ipcMain.handle(IPC_RPC_CHANNEL, createIpcHandler(services.dispatch, trustedWebContents));

@@ -7,6 +7,8 @@ import { startBrowserHost } from './http-host';
 
 export interface ServeOptions {
   dataDir: string;
+  /** The folder was given explicitly (--data-dir): the store lives there, as for every lgc command. */
+  exactDataDir?: boolean;
   port?: number;
   open?: boolean;
   json?: boolean;
@@ -38,6 +40,7 @@ export async function serveBrowserHost(options: ServeOptions) {
   let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
   const booted = await bootApp({
     dataDir: options.dataDir,
+    exactDataDir: options.exactDataDir ?? false,
     host: 'browser',
     autoApproveCibaAfterMs: options.autoApproveCibaAfterMs,
     // In the browser host, the "system browser" is the browser the app already runs in.
@@ -51,12 +54,12 @@ export async function serveBrowserHost(options: ServeOptions) {
     port: options.port ?? 0,
   });
   if (options.json) {
-    process.stdout.write(JSON.stringify({ url: host.loginUrl, origin: host.origin, dataDir: options.dataDir, mode: booted.sandbox ? 'training' : 'production' }) + '\n');
+    process.stdout.write(JSON.stringify({ url: host.loginUrl, origin: host.origin, dataDir: booted.dataDir, mode: booted.sandbox ? 'training' : 'production' }) + '\n');
   } else {
     process.stdout.write(
       `LGC Ségur est servi dans le navigateur${booted.sandbox ? ' (mode formation)' : ''}.\n` +
         `Ouvrez cette adresse (elle contient la clé d'accès de cette session) :\n\n  ${host.loginUrl}\n\n` +
-        `Données : ${options.dataDir}\nCtrl+C pour arrêter.\n`,
+        `Données : ${booted.dataDir}\nCtrl+C pour arrêter.\n`,
     );
   }
   if (options.open) openInSystemBrowser(host.loginUrl);

@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError } from '../../../shared/errors';
 import { defaultDataDir } from '../../paths';
+import { resolveDataDir } from '../data-dir';
 import { CSV_FIELDS, importPatientsCsv, isCsvField, type ColumnMapping, type ImportReport } from '../../services/identity/csv-import';
 import { createAuditRepo, type AuditActor } from '../../services/store/audit-repo';
 import { openDatabase } from '../../services/store/db';
@@ -119,7 +120,7 @@ export async function importPatientsCommand(argv: string[]): Promise<number> {
     return 1;
   }
 
-  const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
+  const dataDir = await resolveDataDir(values['data-dir']);
   const db = openDatabase({ file: join(dataDir, 'lgc.sqlite') });
   try {
     const report = importPatientsCsv(

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { AppError } from '../../../shared/errors';
 import { defaultDataDir } from '../../paths';
+import { resolveDataDir } from '../data-dir';
 import { createPatientService } from '../../services/identity/patients';
 import { parseMssMessage, type ParsedMssMessage } from '../../services/mail/parse';
 import { createAuditRepo } from '../../services/store/audit-repo';
@@ -61,7 +62,7 @@ export async function ingestCommand(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
   }
-  const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
+  const dataDir = await resolveDataDir(values['data-dir']);
   const json = values.json ?? false;
   const db = openDatabase({ file: join(dataDir, 'lgc.sqlite') });
   try {

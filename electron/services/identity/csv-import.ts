@@ -381,7 +381,7 @@ export function importPatientsCsv(deps: ImportDeps, input: Buffer | string, opti
       db.transaction(() => {
         runAll();
         throw ROLLBACK;
-      })();
+      }).immediate();
     } catch (error) {
       if (error !== ROLLBACK) throw error;
     }

@@ -232,7 +232,8 @@ export function createMailboxService(deps: MailboxServiceDeps): MailboxService {
     rawStore,
 
     start(u) {
-      if (user && user.nationalId === u.nationalId && engines.size) return;
+      // Idempotent for the same person (the session emits a change at every token renewal).
+      if (user && user.nationalId === u.nationalId) return;
       if (user) void service.stop();
       user = u;
       processing.retryPending();

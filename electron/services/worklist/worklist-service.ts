@@ -141,7 +141,14 @@ export function createWorklistService(deps: WorklistServiceDeps) {
     row.decision ? (JSON.parse(row.decision) as StoredDecision) : { reasons: [], conflict: [], identity: { traitsSource: 'none', hasCda: false, givenNames: [] }, insPresent: false };
   const candidatesOf = (row: ItemRow): MatchCandidate[] => (row.candidates ? (JSON.parse(row.candidates) as MatchCandidate[]) : []);
 
-  function addEvent(row: ItemRow, actor: AuditActor, action: string, label: string, after: Partial<ItemRow>, extra: { documentId?: number | null; undo?: UndoPayload | null } = {}) {
+  function addEvent(
+    row: ItemRow,
+    actor: AuditActor,
+    action: string,
+    label: string,
+    after: Partial<ItemRow>,
+    extra: { documentId?: number | null; undo?: UndoPayload | null; first?: boolean } = {},
+  ) {
     repo.addEvent({
       item_id: row.id,
       at: now(),
@@ -150,9 +157,9 @@ export function createWorklistService(deps: WorklistServiceDeps) {
       actor_role: actor.role,
       action,
       label,
-      from_status: row.status,
+      from_status: extra.first ? null : row.status,
       to_status: after.status ?? row.status,
-      from_patient_id: row.patient_id,
+      from_patient_id: extra.first ? null : row.patient_id,
       to_patient_id: after.patient_id === undefined ? row.patient_id : after.patient_id,
       document_id: extra.documentId ?? null,
       undo: extra.undo ? JSON.stringify(extra.undo) : null,
@@ -466,7 +473,7 @@ export function createWorklistService(deps: WorklistServiceDeps) {
       at,
     );
     const row = load(id);
-    addEvent({ ...row, status: row.status, patient_id: null } as ItemRow, SYSTEM_ACTOR, 'reception', receptionLabel(decision.rule, status), { status, patient_id: decision.patientId });
+    addEvent(row, SYSTEM_ACTOR, 'reception', receptionLabel(decision.rule, status), { status, patient_id: decision.patientId }, { first: true });
     audit.append(SYSTEM_ACTOR, 'worklist.reception', decision.patientId, { element: id, regle: decision.rule, statut: status, type: classification.typeCode });
     if (fileNow && decision.patientId !== null) {
       try {
