@@ -124,14 +124,18 @@ describe('lgc import-patients', () => {
     expect((await lgcImport('--help')).stdout).toMatch(/^Usage : lgc import-patients/);
   });
 
-  it('runs as a process: exit code and JSON on stdout', () => {
-    const script = `const { importPatientsCommand } = await import('./electron/cli/commands/import-patients.ts');
-      process.exitCode = await importPatientsCommand(process.argv.slice(1));`;
+  it('runs as `lgc import-patients` (bin/lgc.mjs): exit code and JSON on stdout', () => {
     const run = (...argv: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, '--', ...argv], { cwd: join(__dirname, '..', '..'), encoding: 'utf8' });
+      spawnSync(process.execPath, ['bin/lgc.mjs', 'import-patients', ...argv], {
+        cwd: join(__dirname, '..', '..'),
+        encoding: 'utf8',
+        env: { ...process.env, LGC_FROM_SOURCES: '1' },
+      });
     const ok = run('--data-dir', dataDir, '--json', MIXED);
     expect(ok.status).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ total: 9, created: 2 });
+    const again = run('--data-dir', dataDir, '--json', MIXED);
+    expect(JSON.parse(again.stdout)).toMatchObject({ total: 9, created: 0, unchanged: 2 });
     expect(run('--data-dir', dataDir, join(dataDir, 'absent.csv')).status).toBe(1);
     expect(run('--data-dir', dataDir).status).toBe(2);
   }, 60_000);

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ingestCommand } from '../../electron/cli/commands/ingest';
 import { createPatientService, type Actor } from '../../electron/services/identity/patients';
 import { parseMssMessage } from '../../electron/services/mail/parse';
+import { readXdmArchive } from '../../electron/services/mail/xdm';
 import { createAuditRepo } from '../../electron/services/store/audit-repo';
 import { openDatabase, type Db } from '../../electron/services/store/db';
 import { createPatientsRepo, type PatientFields } from '../../electron/services/store/patients-repo';
@@ -147,6 +148,26 @@ describe.skipIf(!available)('worklist with the ANS IHE_XDM examples', () => {
     expect(db.prepare('SELECT deleted_by_sender_at FROM documents WHERE id = ?').get(docs[1]!.id)).toEqual({ deleted_by_sender_at: null });
     worklist.confirmDeletion(secretary, del[0]!.id);
     expect((db.prepare('SELECT deleted_by_sender_at FROM documents WHERE id = ?').get(docs[1]!.id) as { deleted_by_sender_at: string | null }).deleted_by_sender_at).not.toBeNull();
+  });
+
+  it('a plain PDF (the lab report of an example) is matched from its text, never automatically', async () => {
+    const pid = seed();
+    const worklist = createWorklistService({
+      db, patients: patientsRepo, audit: createAuditRepo(db), blobs: createBlobStore(dir),
+      lookup: createPatientLookup({ patients: patientsRepo, index: patients.index, db }), settings: { autoIntegration: 'direct' },
+    });
+    const pdf = (await readXdmArchive(zip('BIO-CR-BIO_2024.01_TSH_2.zip'))).documents[0]!.cda!.pdf!;
+    const raw = await new MailComposer({
+      from: 'labo@labo.mssante.fr', to: 'cabinet@cabinet.mssante.fr', subject: 'Envoi', text: 'Bonjour',
+      attachments: [{ filename: 'scan0001.pdf', content: pdf, contentType: 'application/pdf' }],
+    }).compile().build();
+    const parsed = await parseMssMessage(raw);
+    const { id } = recordImportedMessage(db, { content: raw, subject: parsed.subject });
+    const [item] = await worklist.ingestParsedMessage({ id }, parsed);
+    expect(item).toMatchObject({ rule: 'proposed', status: 'propose', patientId: null, typeCode: '11502-2' });
+    const detail = worklist.get(secretary, item!.id);
+    expect(detail.candidates[0]).toMatchObject({ patientId: pid, matched: expect.arrayContaining(['nom de naissance', 'prénom', 'date de naissance', 'sexe']) });
+    expect(detail.hasPdf).toBe(true);
   });
 
   it('over every example: automatic only for the seeded QUAL identity with agreeing traits', async () => {

@@ -68,7 +68,10 @@ export function formatImportSummary(report: ImportReport, file: string): string 
   for (const [label, value] of rows) lines.push(`  ${label.padEnd(width)} : ${typeof value === 'number' ? value.toLocaleString('fr-FR') : value}`);
   if (report.duplicates.length) {
     lines.push('', 'Doublons possibles (non créés, à vérifier) :');
-    for (const d of report.duplicates) lines.push(`  ligne ${d.line} : ${d.reason}${d.existingId !== null && !d.reason.includes(`n° ${d.existingId}`) ? ` (dossier n° ${d.existingId})` : ''}`);
+    for (const d of report.duplicates) {
+      const record = d.existingId !== null && !d.reason.includes(`n° ${d.existingId}`) ? ` — dossier n° ${d.existingId}` : '';
+      lines.push(`  ligne ${d.line} : ${d.reason}${record}`);
+    }
   }
   if (report.invalid.length) {
     lines.push('', 'Lignes invalides (non importées) :');

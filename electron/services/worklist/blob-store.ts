@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../../shared/errors';
 
@@ -11,12 +12,16 @@ import { AppError } from '../../../shared/errors';
 export interface BlobStore {
   readonly root: string;
   put(data: Buffer): { sha256: string; size: number };
+  /** Same as put without blocking the event loop (the main process also serves the screens). */
+  putAsync(data: Buffer): Promise<{ sha256: string; size: number }>;
   get(sha256: string): Buffer;
   has(sha256: string): boolean;
   pathOf(sha256: string): string;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
+
+const exists = (file: string) => access(file).then(() => true, () => false);
 
 export function documentsRoot(dataDir: string): string {
   return join(dataDir, 'documents');
@@ -47,6 +52,26 @@ export function createBlobStore(dataDir: string): BlobStore {
           renameSync(tmp, file);
         } catch (e) {
           rmSync(tmp, { force: true });
+          throw e;
+        }
+      }
+      return { sha256, size: data.length };
+    },
+    async putAsync(data) {
+      const sha256 = createHash('sha256').update(data).digest('hex');
+      const file = pathOf(sha256);
+      if (!(await exists(file))) {
+        const folder = join(root, sha256.slice(0, 2));
+        if (!made.has(folder)) {
+          await mkdir(folder, { recursive: true });
+          made.add(folder);
+        }
+        const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+        try {
+          await writeFile(tmp, data);
+          await rename(tmp, file);
+        } catch (e) {
+          await rm(tmp, { force: true });
           throw e;
         }
       }

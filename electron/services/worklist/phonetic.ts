@@ -23,6 +23,8 @@ export interface NameForm {
   core: string;
   /** Phonetic key of `compact`. */
   phon: string;
+  /** Significant words (3 letters or more, no particle), for compound names. */
+  words: string[];
 }
 
 /** Names repeat a lot (families, common names): forms and keys are memoised, within a bound. */
@@ -46,7 +48,7 @@ function computeNameForm(value: string): NameForm | null {
   if (!compact) return null;
   const tokens = foldName(value.replace(APOSTROPHES, ' ')).split(' ').filter(Boolean);
   const core = tokens.filter((t) => !PARTICLES.has(t)).join('');
-  return { compact, tokens, core, phon: phoneticKey(compact) };
+  return { compact, tokens, core, phon: phoneticKey(compact), words: tokens.filter((t) => t.length >= 3 && !PARTICLES.has(t)) };
 }
 
 /** Strict equality after normalisation (accents, case, hyphens, apostrophes, spaces). */
@@ -115,32 +117,30 @@ export interface Similarity {
 
 const NONE: Similarity = { score: 0, how: '' };
 
-/** How alike two names are, with the reason (particle, phonetic, spelling, compound). */
+const EXACT: Similarity = { score: 1, how: '' };
+const PARTICLE: Similarity = { score: 0.95, how: 'particule' };
+const PHONETIC: Similarity = { score: 0.9, how: 'phonétique' };
+const ONE_EDIT: Similarity = { score: 0.85, how: 'orthographe approchée' };
+const COMPOUND: Similarity = { score: 0.8, how: 'nom composé' };
+const TWO_EDITS_LONG: Similarity = { score: 0.7, how: 'orthographe approchée' };
+const TWO_EDITS: Similarity = { score: 0.6, how: 'orthographe approchée' };
+
+/** How alike two names are, with the reason (particle, phonetic, spelling, compound). Best reason first. */
 export function nameSimilarity(a: NameForm | null, b: NameForm | null): Similarity {
   if (!a || !b) return NONE;
-  if (a.compact === b.compact) return { score: 1, how: '' };
-  let best = NONE;
-  const take = (score: number, how: string) => {
-    if (score > best.score) best = { score, how };
-  };
-  if (a.core && a.core === b.core) take(0.95, 'particule');
-  if (a.phon && a.phon === b.phon && a.phon.length >= 2) take(0.9, 'phonétique');
+  if (a.compact === b.compact) return EXACT;
+  if (a.core && a.core === b.core) return PARTICLE;
+  if (a.phon && a.phon === b.phon && a.phon.length >= 2) return PHONETIC;
   const min = Math.min(a.compact.length, b.compact.length);
-  if (min >= 3) {
-    const d = withinOneEdit(a.compact, b.compact) ? 1 : editDistance(a.compact, b.compact, 2);
-    if (d === 1) take(0.85, 'orthographe approchée');
-    else if (d === 2 && min >= 6) take(0.7, 'orthographe approchée');
-    else if (d === 2 && min >= 5) take(0.6, 'orthographe approchée');
-  }
+  const lengthGap = Math.abs(a.compact.length - b.compact.length);
+  if (min >= 3 && lengthGap <= 1 && withinOneEdit(a.compact, b.compact)) return ONE_EDIT;
   // Compound names (birth-used, double names): every significant word of one is in the other.
-  const words = (f: NameForm) => f.tokens.filter((t) => t.length >= 3 && !PARTICLES.has(t));
-  const wa = words(a);
-  const wb = words(b);
-  if (wa.length && wb.length && (wa.length > 1 || wb.length > 1)) {
-    const [small, large] = wa.length <= wb.length ? [wa, wb] : [wb, wa];
-    if (small.every((w) => large.includes(w))) take(0.8, 'nom composé');
+  if (a.words.length && b.words.length && (a.words.length > 1 || b.words.length > 1)) {
+    const [small, large] = a.words.length <= b.words.length ? [a.words, b.words] : [b.words, a.words];
+    if (small.every((w) => large.includes(w))) return COMPOUND;
   }
-  return best;
+  if (min >= 5 && lengthGap <= 2 && editDistance(a.compact, b.compact, 2) === 2) return min >= 6 ? TWO_EDITS_LONG : TWO_EDITS;
+  return NONE;
 }
 
 /** Day/month inverted, one digit off, two neighbouring digits swapped. */

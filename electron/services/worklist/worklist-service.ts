@@ -71,6 +71,13 @@ type UndoPayload =
 
 export type ListOptions = ListFilter;
 
+/** A document's files, stored before its item is recorded. */
+interface Prepared {
+  contentSha: string | null;
+  pdfSha: string | null;
+  pdfText: string | undefined;
+}
+
 /** What identifies a document among versions. */
 type VersionKey = Pick<ItemRow, 'parent_ids' | 'set_id' | 'version_number' | 'cda_id'>;
 
@@ -357,10 +364,18 @@ export function createWorklistService(deps: WorklistServiceDeps) {
     if (!msg) throw new AppError('NOT_FOUND', 'Message reçu introuvable.');
     if (parsed.isMdn) return [];
     const subject = parsed.displaySubject || displaySubject(msg.subject ?? '');
-    // Reading PDFs is asynchronous: done first, then everything is recorded in one transaction.
-    const pdfTexts = new Map<number, string>();
+    // Files and PDF texts first (asynchronous), then everything is recorded in one transaction.
+    const prepared = new Map<number, Prepared>();
     for (const [i, doc] of parsed.documents.entries()) {
-      if (doc.source === 'pdf' && extractText && !repo.byKey(message.id, documentKey(doc))) pdfTexts.set(i, await extractText(doc.content));
+      if (repo.byKey(message.id, documentKey(doc))) continue;
+      const content = doc.content;
+      const pdf = doc.source === 'xdm' ? doc.pdf : doc.content;
+      const [stored, pdfStored, pdfText] = await Promise.all([
+        content ? blobs.putAsync(content) : null,
+        pdf && pdf !== content ? blobs.putAsync(pdf) : null,
+        doc.source === 'pdf' && extractText ? extractText(doc.content) : undefined,
+      ]);
+      prepared.set(i, { contentSha: stored?.sha256 ?? null, pdfSha: pdf ? (pdf === content ? (stored?.sha256 ?? null) : (pdfStored?.sha256 ?? null)) : null, pdfText });
     }
     const ids = transaction(() => {
       const out: number[] = [];
@@ -371,7 +386,7 @@ export function createWorklistService(deps: WorklistServiceDeps) {
           out.push(existing.id);
           continue;
         }
-        out.push(ingestDocument(message.id, parsed, doc, key, subject, pdfTexts.get(i)));
+        out.push(ingestDocument(message.id, parsed, doc, key, subject, prepared.get(i) ?? { contentSha: null, pdfSha: null, pdfText: undefined }));
       }
       refreshMdn(message.id, parsed.dispositionNotificationTo ?? null);
       return out;
@@ -380,13 +395,10 @@ export function createWorklistService(deps: WorklistServiceDeps) {
     return ids.map((id) => toItem(repo.getListed(id)!));
   }
 
-  function ingestDocument(messageId: number, parsed: ParsedMssMessage, doc: ReceivedDocument, key: string, subject: string, pdfText: string | undefined): number {
+  function ingestDocument(messageId: number, parsed: ParsedMssMessage, doc: ReceivedDocument, key: string, subject: string, files: Prepared): number {
     const at = now();
     const cda: CdaDocument | undefined = doc.source === 'xdm' ? doc.cda : undefined;
-    const content = doc.content;
-    const stored = content ? blobs.put(content) : null;
-    const pdf = doc.source === 'xdm' ? doc.pdf : doc.content;
-    const pdfStored = pdf ? (pdf === content ? stored : blobs.put(pdf)) : null;
+    const pdfText = files.pdfText;
     const classification = classifyDocument(doc, { subject, codeCda: parsed.mss.codeCda, ...(pdfText ? { text: pdfText } : {}) });
     const decision = matchDocument(doc, lookup, { subject, text: parsed.text, ...(pdfText ? { pdfText } : {}), messageProblems: parsed.problems });
     const action = doc.source === 'xdm' ? doc.entry.action : null;
@@ -462,9 +474,9 @@ export function createWorklistService(deps: WorklistServiceDeps) {
         type_confidence: classification.confidence,
         class_code: classification.classCode,
         file_name: doc.source === 'pdf' ? doc.filename : null,
-        content_sha256: stored?.sha256 ?? null,
+        content_sha256: files.contentSha,
         content_mime: contentMime,
-        pdf_sha256: pdfStored?.sha256 ?? null,
+        pdf_sha256: files.pdfSha,
         problems: doc.problems.length ? JSON.stringify(doc.problems) : null,
         duplicate_of: duplicateOf,
         note: notes.length ? notes.join(' ') : null,

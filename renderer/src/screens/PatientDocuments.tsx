@@ -1,4 +1,4 @@
-import { lazy, Suspense, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import type { PatientRecord, RecordDocument } from '../../../shared/domain';
 import { ApiError, call } from '../api/client';
 import { useAction, useQuery } from '../api/hooks';
@@ -31,6 +31,9 @@ export function PatientDocuments({ patient, role }: { patient: PatientRecord; ro
   const types = useQuery('documents.types', {});
   const setConsent = useAction('dmp.setConsent');
   const addPdf = useAction('documents.addPdf');
+  // The boxes answer the click at once; the server's answer then replaces this optimistic value.
+  const [consentDraft, setConsentDraft] = useState<{ informed: boolean; opposed: boolean } | null>(null);
+  useEffect(() => setConsentDraft(null), [consent.data]);
   const [dmpOpen, setDmpOpen] = useState(false);
   const dmpDocs = useQuery('dmp.documents', dmpOpen ? { patientId: patient.id } : null);
   const [viewing, setViewing] = useState<{ title: string; data: Uint8Array } | null>(null);
@@ -85,28 +88,39 @@ export function PatientDocuments({ patient, role }: { patient: PatientRecord; ro
           </p>
         ) : null}
         {!qualified && <p className="hint">Identité non qualifiée : le DMP ne peut être ni vérifié ni alimenté.</p>}
-        {consent.data && (
+        {consent.data && (() => {
+          const informed = consentDraft?.informed ?? !!consent.data.informedAt;
+          const opposed = consentDraft?.opposed ?? consent.data.opposed;
+          const save = (next: { informed: boolean; opposed: boolean }) => {
+            setConsentDraft(next);
+            void setConsent.run({ patientId: patient.id, ...next }).then((saved) => {
+              if (saved) consent.reload();
+              else setConsentDraft(null);
+            });
+          };
+          return (
           <div className="consent">
             <label>
               <input
                 type="checkbox"
-                checked={!!consent.data.informedAt}
+                checked={informed}
                 disabled={setConsent.pending}
-                onChange={(e) => void setConsent.run({ patientId: patient.id, informed: e.target.checked, opposed: consent.data!.opposed }).then(consent.reload)}
+                onChange={(e) => save({ informed: e.target.checked, opposed })}
               />
               Patient informé de l’alimentation de son DMP{consent.data.informedAt ? ` (le ${frenchDate(consent.data.informedAt)})` : ''}
             </label>
             <label>
               <input
                 type="checkbox"
-                checked={consent.data.opposed}
+                checked={opposed}
                 disabled={setConsent.pending}
-                onChange={(e) => void setConsent.run({ patientId: patient.id, informed: !!consent.data!.informedAt, opposed: e.target.checked }).then(consent.reload)}
+                onChange={(e) => save({ informed, opposed: e.target.checked })}
               />
               S’oppose à l’alimentation
             </label>
           </div>
-        )}
+          );
+        })()}
         {setConsent.error && <p className="error" role="alert">{setConsent.error.message}</p>}
         <div>
           <button className="secondary" onClick={() => setDmpOpen((o) => !o)} aria-expanded={dmpOpen}>
