@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAppServices, type AppServices } from './services/app';
+import { createConfigurationErrorServices, type HostedServices } from './services/config-error-services';
 import type { PracticeConfig } from './services/config/practice-config';
-import { configurationError } from './services/config/problems';
+import { formatProblems } from './services/config/problems';
+import type { MailboxServiceConfig } from './services/mail/mailbox-service';
 import { createRegQueryRegistry } from './services/config/registry';
 import { createSecretResolver, resolvePscClientAuth } from './services/config/secrets';
 import { loadConfiguration, practiceDataDir } from './services/config/sources';
@@ -29,12 +31,39 @@ export interface BootOptions {
 }
 
 export interface Booted {
-  services: AppServices;
+  /** The application's services, or only the configuration error screen's when the configuration was refused. */
+  services: AppServices | HostedServices;
   /** Where this practice's (or the training practice's) data lives. */
   dataDir: string;
   sandbox: Sandbox | null;
   logger: Logger;
+  /** The configuration's mode ('production' when it was refused: never a silent training fallback). */
+  mode: PracticeConfig['mode'];
+  /** How many configuration problems keep the application on its error screen (0 normally). */
+  configurationProblems: number;
   close(): Promise<void>;
+}
+
+/** The MSSanté part of a practice configuration, as the mailbox service takes it. */
+export function mailConfigFromPractice(config: PracticeConfig): MailboxServiceConfig | undefined {
+  const mss = config.mssante;
+  if (!mss) return undefined;
+  const caFile = mss.caBundle ?? config.caBundle;
+  const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
+  const loopback = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  const server = (s: { host: string; port: number }) => ({
+    host: s.host,
+    port: s.port,
+    tls: s.port === 993 || s.port === 465,
+    ...(ca ? { ca } : {}),
+    // A training configuration may point at a shared training operator on this machine.
+    ...(config.mode === 'training' && loopback(s.host) ? { sandboxPlaintext: true } : {}),
+  });
+  return {
+    imap: server(mss.imap),
+    smtp: server(mss.smtp),
+    mailboxes: mss.mailboxes.map((b) => ({ address: b.address, kind: b.kind, label: b.label, ...(b.ownerNationalId ? { ownerNationalId: b.ownerNationalId } : {}) })),
+  };
 }
 
 /**
@@ -51,7 +80,12 @@ export async function bootApp(options: BootOptions): Promise<Booted> {
     registry: createRegQueryRegistry(),
     ...(machineFile ? { machineFile } : {}),
   });
-  if (loaded.problems.length) throw configurationError(loaded.problems);
+  if (loaded.problems.length) {
+    const logger = options.logger ?? createLogger({ file: join(options.dataDir, 'journaux', 'lgc.log') });
+    logger.error('configuration refused', { problems: formatProblems(loaded.problems) });
+    const services = createConfigurationErrorServices({ problems: loaded.problems, version: APP_VERSION, host: options.host, logger });
+    return { services, dataDir: options.dataDir, sandbox: null, logger, mode: 'production', configurationProblems: loaded.problems.length, close: () => services.close() };
+  }
   // Training data lives apart from production data: switching a workstation never mixes them.
   const dataDir = options.exactDataDir ? options.dataDir : practiceDataDir(options.dataDir, loaded.config);
   const logger = options.logger ?? createLogger({ file: join(dataDir, 'journaux', 'lgc.log') });
@@ -82,6 +116,8 @@ export async function bootApp(options: BootOptions): Promise<Booted> {
       testCards: sandbox?.testCards ?? [],
       testVitaleCards: sandbox?.vitaleCards ?? [],
       ...(sandbox ? { dmpVihfSigner: sandboxVihfSigner(), mail: sandbox.mail } : {}),
+      ...(!sandbox && config.mssante ? { mail: mailConfigFromPractice(config)! } : {}),
+      configured: !sandbox,
       prepareDatabase: (db) => {
         if (!sandbox) return;
         const seeded = seedDemoPractice(db);
@@ -99,6 +135,8 @@ export async function bootApp(options: BootOptions): Promise<Booted> {
       dataDir,
       sandbox,
       logger,
+      mode: config.mode,
+      configurationProblems: 0,
       async close() {
         await services.close();
         await sandbox?.close();

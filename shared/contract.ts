@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   appInfo,
+  firstRunCheck,
   auditEntry,
   dmpBadge,
   dmpConsent,
@@ -58,6 +59,10 @@ export type SessionState = z.infer<typeof sessionState>;
 
 export const contract = {
   'app.info': method(none, appInfo, 'public'),
+  /** Configured workstation: can it reach PSC, the MSSanté servers, the DMP and INSi? (before any login) */
+  'app.firstRunChecks': method(none, z.array(firstRunCheck), 'public'),
+  /** The checklist was seen: the next starts go straight to the login screen. */
+  'app.completeFirstRun': method(none, z.object({ completedAt: z.string() }), 'public'),
 
   'auth.state': method(none, sessionState, 'public'),
   /** Training mode only: the sandbox PSC's test cards, for the login screen. Empty in production. */

@@ -151,12 +151,34 @@ export const worklistFilter = z
 
 export const sandboxService = z.object({ name: z.string(), label: z.string(), url: z.string() });
 
+/** One bad key of the workstation's configuration, for the error screen. */
+export const configProblem = z.object({
+  key: z.string(),
+  source: z.enum(['policy', 'machine', 'user', 'default']),
+  message: z.string(),
+  location: z.string().optional(),
+});
+export type ConfigProblemView = z.infer<typeof configProblem>;
+
+/** One line of the first-run checklist of a configured workstation. */
+export const firstRunCheck = z.object({
+  id: z.enum(['psc', 'mailbox', 'dmp', 'insi']),
+  label: z.string(),
+  state: z.enum(['ok', 'error', 'skipped']),
+  detail: z.string(),
+});
+export type FirstRunCheckView = z.infer<typeof firstRunCheck>;
+
 export const appInfo = z.object({
   version: z.string(),
   mode: z.enum(['training', 'production']),
   practiceName: z.string(),
   host: z.enum(['electron', 'browser']),
   sandboxServices: z.array(sandboxService),
+  /** Non-empty when the configuration was refused: the app shows only the error screen. */
+  configurationProblems: z.array(configProblem),
+  /** A configured workstation whose first-run checklist has not been seen yet. */
+  firstRunPending: z.boolean(),
 });
 export type AppInfo = z.infer<typeof appInfo>;
 

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'NETWORK',
   'TIMEOUT',
   'BAD_INPUT',
+  'CONFIGURATION',
   'INTERNAL',
 ] as const;
 

@@ -28,6 +28,8 @@ import { dailyBackupDue, snapshot } from './store/backup';
 import { openDatabase, type Db } from './store/db';
 import { createPatientsRepo } from './store/patients-repo';
 import { createUsersRepo } from './store/users-repo';
+import { runFirstRunChecks, type FirstRunDeps } from './config/first-run-checks';
+import { readFirstRunState, writeFirstRunState } from './config/first-run-state';
 import { createAuthService, type AuthService } from './session/auth-service';
 
 export interface AppServicesOptions {
@@ -52,6 +54,10 @@ export interface AppServicesOptions {
   dmpVihfSigner?: VihfSigner;
   /** Runs on the migrated database before the services load it (the sandbox seeds here). */
   prepareDatabase?: (db: Db) => void;
+  /** A configuration file or policy describes this workstation: its first run shows the service checklist. */
+  configured?: boolean;
+  /** Replaces the network probes of the first-run checklist (tests). */
+  firstRunDeps?: FirstRunDeps;
 }
 
 export interface AppServices {
@@ -173,7 +179,15 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       practiceName: config.practice.name,
       host: options.host,
       sandboxServices: options.sandboxServices ?? [],
+      configurationProblems: [],
+      firstRunPending: !!options.configured && readFirstRunState(dataDir) === null,
     }),
+    'app.firstRunChecks': async () => {
+      const checks = await runFirstRunChecks(config, options.firstRunDeps);
+      logger.info('first-run checks', { checks: checks.map((c) => `${c.id}:${c.state}`).join(' ') });
+      return checks;
+    },
+    'app.completeFirstRun': () => writeFirstRunState(dataDir),
     'auth.state': () => stateOf(),
     'auth.testCards': () => (config.mode === 'training' ? (options.testCards ?? []) : []),
     'auth.loginCiba': ({ nationalId }) => auth.loginCiba(nationalId),

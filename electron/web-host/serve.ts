@@ -9,6 +9,8 @@ export interface ServeOptions {
   dataDir: string;
   /** The folder was given explicitly (--data-dir): the store lives there, as for every lgc command. */
   exactDataDir?: boolean;
+  /** Practice configuration file (as the machine file would be); default: the usual sources. */
+  configFile?: string;
   port?: number;
   open?: boolean;
   json?: boolean;
@@ -41,6 +43,7 @@ export async function serveBrowserHost(options: ServeOptions) {
   const booted = await bootApp({
     dataDir: options.dataDir,
     exactDataDir: options.exactDataDir ?? false,
+    ...(options.configFile ? { configFile: options.configFile } : {}),
     host: 'browser',
     autoApproveCibaAfterMs: options.autoApproveCibaAfterMs,
     // In the browser host, the "system browser" is the browser the app already runs in.
@@ -54,13 +57,14 @@ export async function serveBrowserHost(options: ServeOptions) {
     port: options.port ?? 0,
   });
   if (options.json) {
-    process.stdout.write(JSON.stringify({ url: host.loginUrl, origin: host.origin, dataDir: booted.dataDir, mode: booted.sandbox ? 'training' : 'production' }) + '\n');
+    process.stdout.write(JSON.stringify({ url: host.loginUrl, origin: host.origin, dataDir: booted.dataDir, mode: booted.mode, sandbox: !!booted.sandbox, configurationProblems: booted.configurationProblems }) + '\n');
   } else {
     process.stdout.write(
       `LGC Ségur est servi dans le navigateur${booted.sandbox ? ' (mode formation)' : ''}.\n` +
         `Ouvrez cette adresse (elle contient la clé d'accès de cette session) :\n\n  ${host.loginUrl}\n\n` +
         `Données : ${booted.dataDir}\nCtrl+C pour arrêter.\n`,
     );
+    if (booted.configurationProblems) process.stderr.write(`Configuration du poste invalide (${booted.configurationProblems} problème(s)) : le détail s'affiche dans l'application et dans le journal.\n`);
   }
   if (options.open) openInSystemBrowser(host.loginUrl);
   const served = host;

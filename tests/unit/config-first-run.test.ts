@@ -111,7 +111,7 @@ describe('first-run checklist', () => {
     expect(byId.mailbox!.state).toBe('error');
     expect(byId.mailbox!.detail).toContain(`IMAP 127.0.0.1:${silent} : pas de réponse en 0,5 s`);
     expect(byId.mailbox!.detail).toContain('message d’accueil inattendu : « HTTP/1.1 400 Bad Request »');
-    expect(byId.dmp).toMatchObject({ state: 'error', detail: 'connexion refusée' });
+    expect(byId.dmp).toMatchObject({ state: 'error', detail: `connexion refusée (http://127.0.0.1:${refused}/dmp)` });
     expect(byId.insi!.state).toBe('ok');
 
     const otherIssuer = await runFirstRunChecks(config({ psc: { issuer: `${http}/realms/autre`, clientId: 'c', allowInsecureLoopback: true } }), { timeoutMs: 500 });

@@ -149,7 +149,8 @@ export async function runFirstRunChecks(config: PracticeConfig, deps: FirstRunDe
   }
   const get: HttpGet = deps.fetch ? fetchHttpGet(deps.fetch, timeoutMs) : nodeHttpGet(ca, timeoutMs);
   const result = (id: FirstRunCheckId, state: FirstRunCheck['state'], detail: string): FirstRunCheck => ({ id, label: LABELS[id], state, detail });
-  const failed = (id: FirstRunCheckId, error: unknown) => result(id, 'error', caError ?? describeNetworkError(error, timeoutMs));
+  const failed = (id: FirstRunCheckId, error: unknown, url?: string) =>
+    result(id, 'error', caError ?? `${describeNetworkError(error, timeoutMs)}${url ? ` (${url})` : ''}`);
 
   const psc = async (): Promise<FirstRunCheck> => {
     const url = `${normalizeIssuer(config.psc.issuer)}/.well-known/wallet-openid-configuration`;
@@ -167,7 +168,7 @@ export async function runFirstRunChecks(config: PracticeConfig, deps: FirstRunDe
       }
       return result('psc', 'ok', `document de découverte joignable (${url})`);
     } catch (error) {
-      return failed('psc', error);
+      return failed('psc', error, url);
     }
   };
 
@@ -198,7 +199,7 @@ export async function runFirstRunChecks(config: PracticeConfig, deps: FirstRunDe
       const res = await get(url);
       return result(id, 'ok', `service joignable (HTTP ${res.status}, ${url})`);
     } catch (error) {
-      return failed(id, error);
+      return failed(id, error, url);
     }
   };
 

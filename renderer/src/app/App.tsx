@@ -3,6 +3,8 @@ import { call } from '../api/client';
 import { useQuery } from '../api/hooks';
 import { TrainingBanner } from '../components/TrainingBanner';
 import { TopBar } from '../components/TopBar';
+import { ConfigErrorScreen } from '../screens/ConfigErrorScreen';
+import { FirstRunScreen } from '../screens/FirstRunScreen';
 import { LoginScreen } from '../screens/LoginScreen';
 import { PatientsScreen } from '../screens/PatientsScreen';
 import { WorklistScreen } from '../screens/WorklistScreen';
@@ -49,6 +51,22 @@ export function App() {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [active, session]);
+
+  if (info.data?.configurationProblems.length) {
+    return (
+      <div className="app">
+        <ConfigErrorScreen info={info.data} />
+      </div>
+    );
+  }
+  if (info.data?.firstRunPending) {
+    return (
+      <div className="app">
+        {info.data.mode === 'training' && <TrainingBanner info={info.data} />}
+        <FirstRunScreen practiceName={info.data.practiceName} onDone={info.reload} />
+      </div>
+    );
+  }
 
   if (!info.data || !session.data) {
     return <div className="splash">{info.error?.message ?? session.error?.message ?? 'Démarrage de LGC Ségur…'}</div>;

@@ -18,9 +18,9 @@ export interface AppHost {
  * Starts `lgc serve` (the browser host, training sandbox) in a fresh data directory — the same
  * command `npm start` runs on machines without Electron — and stops it after the test file.
  */
-export async function startAppHost(env: Record<string, string> = {}): Promise<AppHost & { stop(): Promise<void> }> {
+export async function startAppHost(env: Record<string, string> = {}, extraArgs: string[] = []): Promise<AppHost & { stop(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lgc-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, ['bin/lgc.mjs', 'serve', '--data-dir', dataDir, '--json'], {
+  const child: ChildProcess = spawn(process.execPath, ['bin/lgc.mjs', 'serve', '--data-dir', dataDir, '--json', ...extraArgs], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
