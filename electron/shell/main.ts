@@ -9,6 +9,7 @@ import { bootApp, type Booted } from '../boot';
 import { PRODUCT_NAME } from '../paths';
 import { APP_ORIGIN, createIpcHandler } from '../services/rpc/sender-guard';
 import { isAllowedExternalUrl } from './external-urls';
+import { startAutoUpdates } from './updates';
 
 /**
  * The thin Electron shell: one window, the app:// protocol serving the built renderer, the IPC
@@ -92,6 +93,7 @@ async function start(): Promise<void> {
 
   booted = await bootApp({ dataDir, exactDataDir: argValue('--data-dir') !== undefined || !!process.env.LGC_DATA_DIR, host: 'electron', openExternal });
   if (booted.sandbox) allowedLoginOrigins = [new URL(booted.sandbox.config.psc.issuer).origin];
+  startAutoUpdates(booted, { dataDir, configFile: argValue('--config') });
   const services = booted.services;
   ipcMain.handle(IPC_RPC_CHANNEL, createIpcHandler(services.dispatch, trustedWebContents));
   for (const name of EVENT_NAMES) {

@@ -46,6 +46,17 @@ describe('packaging (electron-builder, stand-in Electron distribution)', () => {
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.includes('/node_modules/'))).toEqual([]);
   });
 
+  it('ships electron-updater and its runtime dependencies inside app.asar (main.mjs imports it)', () => {
+    const files = asar.listPackage(join(resources, 'app.asar'), {}).map((f) => f.replace(/\\/g, '/'));
+    for (const pkg of ['electron-updater', 'builder-util-runtime', 'lazy-val', 'semver', 'tiny-typed-emitter']) {
+      expect(files, pkg).toContain(`/node_modules/${pkg}/package.json`);
+    }
+    expect(files).toContain('/node_modules/electron-updater/out/main.js');
+    expect(readFileSync('dist/electron/main.mjs', 'utf8')).toMatch(/from "electron-updater"/);
+    // The runtime side of `publish`: electron-updater reads its generic feed from app-update.yml.
+    expect(readFileSync(join(resources, 'app-update.yml'), 'utf8')).toMatch(/^provider: generic$/m);
+  });
+
   it('unpacks the native SQLite module out of the asar', () => {
     const unpacked = join(resources, 'app.asar.unpacked', 'node_modules', 'better-sqlite3');
     expect(existsSync(unpacked)).toBe(true);
