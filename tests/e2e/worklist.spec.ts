@@ -10,6 +10,7 @@ test('received documents arrive classified; the secretary files by keyboard, the
   await expect(items).toContainText('Supprimé par l’émetteur');
   await expect(items).toContainText('remplacement');
   await expect(items).toContainText('Conflit d’identité');
+  await expect(page.getByTestId('pdf-viewer').locator('canvas').first()).toBeVisible({ timeout: 15_000 });
   await page.screenshot({ path: 'tests/output/screenshots/worklist.png' });
 
   // A certain document (qualified INS, QUAL identity): selected, then one keystroke files it.

@@ -27,6 +27,12 @@ const VIEWS: { id: View; label: string; filter: ArgsOf<'worklist.list'> }[] = [
 
 const ROW_HEIGHT = 58;
 
+/** "Laboratoire BIOMED <resultats@…>" → "Laboratoire BIOMED" (the full address stays in the tooltip and the detail). */
+function senderName(sender: string): string {
+  const name = sender.replace(/<[^>]*>/, '').replace(/"/g, '').trim();
+  return name || sender;
+}
+
 export function WorklistScreen({ role }: { role: 'doctor' | 'secretary' }) {
   const [view, setView] = useState<View>('todo');
   const [sort, setSort] = useState<'date' | 'type' | 'patient' | 'status'>('date');
@@ -163,7 +169,7 @@ export function WorklistScreen({ role }: { role: 'doctor' | 'secretary' }) {
                     </span>
                     <span className="row-type">{item.typeLabel ?? 'Document'}{item.action === 'C' ? ' · remplacement' : ''}</span>
                     <span className="row-date">{item.documentDate ? frenchDate(item.documentDate) : frenchDateTime(item.receivedAt)}</span>
-                    <span className="row-sender">{item.sender}</span>
+                    <span className="row-sender" title={item.sender}>{senderName(item.sender)}</span>
                   </div>
                 );
               })}
