@@ -95,8 +95,7 @@ export interface IdentityEventRow {
 export function createPatientsRepo(db: Db) {
   const insert = db.prepare(`INSERT INTO patients (birth_name, birth_given_names, birth_date, sex, birthplace_code,
       used_name, used_given_name, ins_matricule, ins_oid, identity_status, external_id, created_at, updated_at, created_by)
-    VALUES (@birth_name, @birth_given_names, @birth_date, @sex, @birthplace_code, @used_name, @used_given_name,
-      @ins_matricule, @ins_oid, @identity_status, @external_id, @now, @now, @created_by)`);
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const update = db.prepare(`UPDATE patients SET birth_name = @birth_name, birth_given_names = @birth_given_names,
       birth_date = @birth_date, sex = @sex, birthplace_code = @birthplace_code, used_name = @used_name,
       used_given_name = @used_given_name, ins_matricule = @ins_matricule, ins_oid = @ins_oid,
@@ -127,7 +126,12 @@ export function createPatientsRepo(db: Db) {
 
   return {
     insert(fields: PatientFields, createdBy: number | null, now = new Date().toISOString()): number {
-      return Number(insert.run({ ...toParams(fields), now, created_by: createdBy }).lastInsertRowid);
+      // Positional binding: the bulk path of CSV imports (named binding costs about as much as the insert).
+      const f = fields;
+      return Number(
+        insert.run(f.birthName, JSON.stringify(f.birthGivenNames), f.birthDate, f.sex, f.birthplaceCode, f.usedName, f.usedGivenName, f.insMatricule, f.insOid, f.identityStatus, f.externalId, now, now, createdBy)
+          .lastInsertRowid,
+      );
     },
     update(id: number, fields: PatientFields, now = new Date().toISOString()): void {
       update.run({ ...toParams(fields), id, now });
