@@ -353,4 +353,42 @@ describe('worklist service', () => {
     expect(stored.updateSettings(doctor, { autoIntegration: 'direct', requireDoctorValidation: false })).toEqual({ autoIntegration: 'direct', requireDoctorValidation: false });
     expect(stored.settings().autoIntegration).toBe('direct');
   });
+  it('a message whose only attachment is unreadable becomes one item saying so: never filed, rejectable, raw kept', async () => {
+    const worklist = service();
+    addPatient();
+    const raw = await buildMssMessage({
+      from: 'labo@labo.mssante.fr',
+      to: 'cabinet@cabinet.mssante.fr',
+      subject: 'XDM/1.0/DDM+Compte rendu TCHITCHI Catarina 21/06/1936',
+      xdmZip: Buffer.from('PK\u0003\u0004 pas une archive, tronquée'),
+      messageId: '<illisible@test>',
+    });
+    const parsed = await parseMssMessage(raw);
+    expect(parsed.documents).toEqual([]);
+    expect(parsed.problems.length).toBeGreaterThan(0);
+    const { id: messageId } = recordImportedMessage(db, { content: raw, messageId: parsed.messageId ?? null, sender: 'labo@labo.mssante.fr', subject: parsed.subject });
+    const items = await worklist.ingestParsedMessage({ id: messageId }, parsed);
+    expect(items).toHaveLength(1);
+    const item = items[0]!;
+    expect(item).toMatchObject({ status: 'a_classer', rule: 'none', patientId: null });
+    expect(item.note).toContain('Aucun document lisible');
+    expect(item.note).toContain(parsed.problems[0]!.message);
+    expect(worklist.get(secretary, item.id).reasons).toContain(parsed.problems[0]!.message);
+    // Ingesting the same message again (restart, resync) does not add a second item.
+    expect((await worklist.ingestParsedMessage({ id: messageId }, parsed)).map((i) => i.id)).toEqual([item.id]);
+    // Nothing to file: accepting or attaching is refused in French; rejecting closes it.
+    expect(() => worklist.accept(secretary, item.id)).toThrow(/Aucun document lisible/);
+    expect(() => worklist.changePatient(secretary, item.id, 1)).toThrow(/Aucun document lisible/);
+    expect(worklist.reject(secretary, item.id, 'Nouvel envoi demandé au laboratoire')).toMatchObject({ status: 'rejete' });
+    expect(documents()).toEqual([]);
+    // The received message stays recorded.
+    const kept = db.prepare('SELECT id FROM received_messages WHERE id = ?').get(messageId);
+    expect(kept).toBeTruthy();
+  });
+
+  it('a plain message without any attachment and without problems adds nothing to the worklist', async () => {
+    const worklist = service();
+    const { items } = await receive(worklist, null, { subject: 'Question sur un rendez-vous' });
+    expect(items).toEqual([]);
+  });
 });

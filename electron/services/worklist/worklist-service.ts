@@ -71,6 +71,9 @@ type UndoPayload =
 
 export type ListOptions = ListFilter;
 
+/** Document key of the item standing for a message without any readable document. */
+const UNREADABLE_KEY = 'message:illisible';
+
 /** A document's files, stored before its item is recorded. */
 interface Prepared {
   contentSha: string | null;
@@ -379,6 +382,7 @@ export function createWorklistService(deps: WorklistServiceDeps) {
     }
     const ids = transaction(() => {
       const out: number[] = [];
+      if (!parsed.documents.length && parsed.problems.length) out.push(repo.byKey(message.id, UNREADABLE_KEY)?.id ?? ingestUnreadable(message.id, parsed, subject));
       for (const [i, doc] of parsed.documents.entries()) {
         const key = documentKey(doc);
         const existing = repo.byKey(message.id, key);
@@ -393,6 +397,55 @@ export function createWorklistService(deps: WorklistServiceDeps) {
     });
     if (ids.length) changed();
     return ids.map((id) => toItem(repo.getListed(id)!));
+  }
+
+  /**
+   * A message whose attachments could not be read (hostile or broken archive, malformed MIME…)
+   * and that yields no document: one item says so, so that nobody waits for a document that
+   * never shows up. The raw message stays in the raw store; the item can only be rejected.
+   */
+  function ingestUnreadable(messageId: number, parsed: ParsedMssMessage, subject: string): number {
+    const at = now();
+    const problems = parsed.problems.map((p) => p.message);
+    const stored_: StoredDecision = { reasons: problems, conflict: [], identity: { traitsSource: 'none', hasCda: false, givenNames: [] }, insPresent: false };
+    const id = repo.insertItem(
+      {
+        received_message_id: messageId,
+        document_key: UNREADABLE_KEY,
+        action: null,
+        cda_id: null,
+        set_id: null,
+        version_number: null,
+        parent_ids: null,
+        status: 'a_classer',
+        patient_id: null,
+        decision: JSON.stringify(stored_),
+        type_code: null,
+        type_label: null,
+        rule: 'none',
+        candidates: '[]',
+        ins_qualified: 0,
+        document_ins: null,
+        title: subject ? `Pièce jointe illisible — ${subject}` : 'Pièce jointe illisible',
+        author: null,
+        document_date: null,
+        type_confidence: null,
+        class_code: null,
+        file_name: null,
+        content_sha256: null,
+        content_mime: null,
+        pdf_sha256: null,
+        problems: JSON.stringify(parsed.problems),
+        duplicate_of: null,
+        note: `Aucun document lisible dans ce message : ${problems.join(' ; ')}. Le message d’origine est conservé ; demandez un nouvel envoi à l’émetteur, puis rejetez cet élément (R).`,
+        mdn_to: parsed.dispositionNotificationTo ?? null,
+      },
+      at,
+    );
+    const row = load(id);
+    addEvent(row, SYSTEM_ACTOR, 'reception', 'Reçu : pièce jointe illisible', { status: 'a_classer', patient_id: null }, { first: true });
+    audit.append(SYSTEM_ACTOR, 'worklist.reception', null, { element: id, regle: 'none', statut: 'a_classer', problemes: parsed.problems.map((p) => p.code) });
+    return id;
   }
 
   function ingestDocument(messageId: number, parsed: ParsedMssMessage, doc: ReceivedDocument, key: string, subject: string, files: Prepared): number {
@@ -561,10 +614,17 @@ export function createWorklistService(deps: WorklistServiceDeps) {
   // ------------------------------------------------------------------------------------------
   // Actions
 
+  function refuseUnreadable(row: ItemRow): void {
+    if (row.document_key === UNREADABLE_KEY) {
+      throw new AppError('CONFLICT', 'Aucun document lisible dans ce message : rien à classer. Demandez un nouvel envoi à l’émetteur et rejetez cet élément.');
+    }
+  }
+
   function accept(actor: Actor, id: number): WorklistItem {
     requirePermission(actor, 'worklist.file');
     const result = transaction(() => {
       const row = load(id);
+      refuseUnreadable(row);
       if (row.status !== 'a_classer' && row.status !== 'propose') {
         throw new AppError('CONFLICT', row.status === 'conflit'
           ? 'Conflit d’identité : choisissez explicitement le patient (« Changer de patient ») après vérification.'
@@ -591,6 +651,7 @@ export function createWorklistService(deps: WorklistServiceDeps) {
     requirePermission(actor, 'worklist.propose');
     transaction(() => {
       const row = load(id);
+      refuseUnreadable(row);
       const patient = patientOrThrow(patientId);
       if (row.status === 'rejete') throw new AppError('CONFLICT', 'Document rejeté : annulez d’abord le rejet.');
       if (row.status === 'supprime_emetteur') throw new AppError('CONFLICT', 'L’émetteur a demandé la suppression de ce document : confirmez la suppression ou rejetez la demande.');
