@@ -14,15 +14,18 @@ import { expect, startAppHost, test } from './support/app-host';
 let sandbox: ChildProcess | null = null;
 let folder = '';
 let configFile = '';
+let doctorId = '';
 
 test.beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'lgc-e2e-config-'));
   configFile = join(folder, 'poste.json');
   sandbox = spawn(process.execPath, ['bin/lgc.mjs', 'sandbox', '--json', '--write-config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<string>((resolve, reject) => {
+  const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: sandbox!.stdout! }).once('line', resolve);
     sandbox!.once('exit', (code) => reject(new Error(`lgc sandbox exited ${code}`)));
   });
+  const cards = (JSON.parse(line) as { testCards: { nationalId: string; role: string }[] }).testCards;
+  doctorId = cards.find((c) => c.role === 'doctor')!.nationalId;
 });
 
 test.afterAll(async () => {
@@ -59,6 +62,14 @@ test('first start of a configured workstation: one line per service, a clear err
     await page.reload();
     await expect(page.getByRole('heading', { name: 'Connexion avec Pro Santé Connect' })).toBeVisible();
     expect((await host.rpc<{ firstRunPending: boolean }>('app.info')).value?.firstRunPending).toBe(false);
+
+    // No test cards outside the built-in sandbox: the professional types the national id, the
+    // e-CPS push is approved (by the training centre's stand-in), the configured mailboxes sync.
+    await expect(page.getByRole('heading', { name: 'Cartes de test (mode formation)' })).toHaveCount(0);
+    await page.getByLabel('Identifiant national (RPPS précédé de 8)').fill(doctorId);
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('user-badge')).toContainText('Médecin', { timeout: 20_000 });
+    await expect(page.getByTestId('mailbox-status')).toContainText('connectée', { timeout: 30_000 });
   } finally {
     await host.stop();
   }
