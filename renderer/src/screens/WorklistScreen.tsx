@@ -72,6 +72,11 @@ export function WorklistScreen({ role }: { role: 'doctor' | 'secretary' }) {
     },
     [list, selectedIndex, virtualizer],
   );
+  // The row the keys act on stays visible: documents arriving above it (sync at sign-in) push it down.
+  useEffect(() => {
+    if (selectedId !== null && list.length) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [selectedId, selectedIndex, list.length]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
