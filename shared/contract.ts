@@ -24,6 +24,7 @@ import {
   worklistFilter,
   worklistItem,
 } from './domain';
+import { attachableDocument, correspondent, mailReceipt, outboxMessage, sendMessageInput } from './mail';
 
 /**
  * The one contract between the renderer and the main-process services. Each method declares
@@ -126,6 +127,20 @@ export const contract = {
   /** Traits read from the document, to pre-fill "create patient". */
   'worklist.patientDraft': method(id, patientInput.partial()),
   'mail.status': method(none, z.array(mailboxStatus)),
+  /** Messages and integration receipts sent from the user's mailboxes, newest first, with their status and the receipts received. */
+  'mail.outbox': method(z.object({ limit: z.number().int().min(1).max(500).default(200) }).strict(), z.array(outboxMessage)),
+  /** Tries a waiting or failed message again now. */
+  'mail.retry': method(id, outboxMessage),
+  /** Cancels a message not sent yet. */
+  'mail.cancel': method(id, outboxMessage),
+  /** Queues a message (professional addresses, or the patient's MSSanté address for a qualified identity; record documents attached). */
+  'mail.send': method(sendMessageInput, outboxMessage),
+  /** Recent correspondents and the practice's other mailboxes, for the "To" suggestions. */
+  'mail.correspondents': method(z.object({ query: z.string().max(200).default(''), limit: z.number().int().min(1).max(50).default(12) }).strict(), z.array(correspondent)),
+  /** The patient's record documents as they would be attached (IHE_XDM.ZIP + PDF, or PDF only). */
+  'mail.documents': method(z.object({ patientId: z.number().int().positive() }).strict(), z.array(attachableDocument)),
+  /** Receipts (MDN) received in the user's mailboxes. */
+  'mail.receipts': method(z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict(), z.array(mailReceipt)),
 
   /** DMP badges from the cache, instantly; stale ones are re-checked in the background (event `dmp.changed`). */
   'dmp.statuses': method(z.object({ patientIds: z.array(z.number().int().positive()).max(500) }).strict(), z.array(dmpBadge)),

@@ -13,6 +13,7 @@ import type { DmpContext } from './dmp/types';
 import type { VihfSigner } from './dmp/vihf';
 import { createDocumentsRepo } from './store/documents-repo';
 import { createMailboxService, type MailboxServiceConfig } from './mail/mailbox-service';
+import { createMessagingService } from './mail/messaging';
 import { parseMssMessage } from './mail/parse';
 import { createBlobStore } from './worklist/blob-store';
 import { createPatientLookup } from './worklist/lookup';
@@ -142,11 +143,27 @@ export function createAppServices(options: AppServicesOptions): AppServices {
         config: options.mail,
         onStored: async (row) => {
           const raw = await mail!.readRaw(row.id);
-          await worklist.ingestParsedMessage({ id: row.id }, await parseMssMessage(raw, { logger: logger.child('parse') }));
+          const parsed = await parseMssMessage(raw, { logger: logger.child('parse') });
+          if (messaging?.recordReceipt(row.id, parsed)) events.emit('mail.changed'); // a receipt for one of our messages
+          await worklist.ingestParsedMessage({ id: row.id }, parsed);
         },
       })
     : null;
   mail?.on('change', () => events.emit('mail.changed'));
+  // Sending, outbox, receipts; the integration receipts the worklist owes are queued once each,
+  // at start (resuming what a restart left) and after every worklist change.
+  const messaging = mail
+    ? createMessagingService({ db, mail, patients: patientsRepo, blobs: createBlobStore(dataDir), logger, practiceMailboxes: options.mail!.mailboxes })
+    : null;
+  if (messaging) {
+    mail!.on('change', () => messaging.outboxChanged());
+    events.on('worklist.changed', () => void messaging.dispatchMdns());
+    void messaging.dispatchMdns();
+  }
+  const requireMessaging = () => {
+    if (!messaging) throw new AppError('VALIDATION', 'Messagerie MSSanté non configurée sur ce poste.');
+    return messaging;
+  };
 
   const auth = createAuthService({ config, clientAuth: options.pscClientAuth, users, audit, logger: logger.child('auth'), openExternal: options.openExternal, testCards: options.testCards ?? [] });
   auth.on('change', () => {
@@ -314,6 +331,17 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       const visible = new Set(mail.visibleMailboxes(who).map((m) => m.address));
       return mail.status().filter((m) => visible.has(m.address));
     },
+    'mail.outbox': ({ limit }) => (messaging ? messaging.outbox(auth.actor(), limit) : []),
+    'mail.retry': ({ id }) => requireMessaging().retry(auth.actor(), id),
+    'mail.cancel': ({ id }) => requireMessaging().cancel(auth.actor(), id),
+    'mail.send': async (input) => {
+      const sent = await requireMessaging().send(auth.actor(), input);
+      events.emit('mail.changed');
+      return sent;
+    },
+    'mail.correspondents': ({ query, limit }) => (messaging ? messaging.correspondents(auth.actor(), query, limit) : []),
+    'mail.documents': ({ patientId }) => (messaging ? messaging.documents(auth.actor(), patientId) : []),
+    'mail.receipts': ({ limit }) => (messaging ? messaging.receipts(auth.actor(), limit) : []),
   };
 
   const dispatch = createDispatcher({ handlers, requireActiveSession: () => auth.requireActive(), logger: logger.child('rpc') });
@@ -327,6 +355,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     async close() {
       clearInterval(backupTimer);
       await dmpApp.stop();
+      await messaging?.stop();
       await mail?.close();
       await auth.close();
       db.close();

@@ -126,6 +126,8 @@ export async function demoMessages(patients: DemoPatient[], options: { to?: stri
 
   const withDocument = async (s: Sender, at: Date, typeCode: string, title: string, patient: CdaPatient, paragraphs: string[], opts: {
     scenario: DemoScenario; description: string; replaces?: BuiltCda; action?: 'D'; reuse?: BuiltCda; text?: string;
+    /** The sender asks for an integration receipt (Disposition-Notification-To). */
+    receipt?: boolean;
   }): Promise<BuiltCda> => {
     const pdf = simplePdf({
       title,
@@ -150,6 +152,7 @@ export async function demoMessages(patients: DemoPatient[], options: { to?: stri
         ...(opts.action ? { action: opts.action } : {}),
       },
       softwareReference: s.software,
+      ...(opts.receipt ? { readReceipt: true } : {}),
       now: () => at,
     });
     out.push({ raw: composed.raw, from: s.address, subject: composed.subject, scenario: opts.scenario, description: opts.description });
@@ -162,7 +165,7 @@ export async function demoMessages(patients: DemoPatient[], options: { to?: stri
     'Examen clinique : TA 128/76 mmHg, FC 72/min, auscultation cardiaque normale. ECG : rythme sinusal, pas de trouble de conduction.',
     'Holter ECG des 24 heures : extrasystoles auriculaires isolées, pas de trouble du rythme soutenu.',
     'Conclusion : palpitations bénignes. Pas de traitement. Réévaluation si récidive symptomatique.',
-  ], { scenario: 'auto', description: 'Compte rendu de consultation d’un confrère, INS qualifié d’un patient QUAL' });
+  ], { scenario: 'auto', description: 'Compte rendu de consultation d’un confrère, INS qualifié d’un patient QUAL, accusé de traitement demandé', receipt: true });
 
   // 2. Laboratory: CR de biologie → automatic; its corrected version follows (action C).
   const biologie = await withDocument(LABORATOIRE, hoursAgo(50), '11502-2', "Compte rendu d'examens biologiques", senderView(B, insOf(B, 902)), [
@@ -249,7 +252,7 @@ export async function demoMessages(patients: DemoPatient[], options: { to?: stri
   await withDocument(LABORATOIRE, hoursAgo(6), '11502-2', "Compte rendu d'examens biologiques", senderView(FICTIONAL, insOf(FICTIONAL, 905)), [
     'TSH 2,1 mUI/L ; T4 libre 14 pmol/L.',
     'Ferritine 48 µg/L.',
-  ], { scenario: 'none', description: 'INS qualifié d’un patient inconnu du cabinet' });
+  ], { scenario: 'none', description: 'INS qualifié d’un patient inconnu du cabinet, accusé de traitement demandé', receipt: true });
 
   // 11. The INS of a local QUAL patient with other traits (birth date) → conflict.
   {

@@ -309,7 +309,7 @@ export function createWorklistRepo(db: Db) {
           VALUES (@messageId, @recipient, @originalMessageId, @disposition, @errorCode, @errorLabel, @now, 'pending')
         ON CONFLICT (received_message_id) DO UPDATE SET disposition = excluded.disposition, error_code = excluded.error_code,
           error_label = excluded.error_label, created_at = excluded.created_at, status = 'pending'
-        WHERE mdn_due.status <> 'sent'`).run(v);
+        WHERE mdn_due.status NOT IN ('queued', 'sent')`).run(v);
     },
     cancelMdn(messageId: number): void {
       cached(`UPDATE mdn_due SET status = 'cancelled' WHERE received_message_id = ? AND status = 'pending'`).run(messageId);

@@ -6,10 +6,11 @@ import { TopBar } from '../components/TopBar';
 import { ConfigErrorScreen } from '../screens/ConfigErrorScreen';
 import { FirstRunScreen } from '../screens/FirstRunScreen';
 import { LoginScreen } from '../screens/LoginScreen';
+import { MailScreen, requestCompose } from '../screens/MailScreen';
 import { PatientsScreen } from '../screens/PatientsScreen';
 import { WorklistScreen } from '../screens/WorklistScreen';
 
-export type View = 'worklist' | 'patients';
+export type View = 'worklist' | 'patients' | 'mail';
 
 const ACTIVITY_REPORT_EVERY_MS = 30_000;
 
@@ -44,7 +45,11 @@ export function App() {
       if (!e.altKey || e.ctrlKey || e.metaKey) return;
       if (e.key === '1') setView('worklist');
       else if (e.key === '2') setView('patients');
-      else if (e.key.toLowerCase() === 'v') void call('auth.lock', {}).then(session.reload);
+      else if (e.key === '3') setView('mail');
+      else if (e.key.toLowerCase() === 'm') {
+        setView('mail');
+        requestCompose();
+      } else if (e.key.toLowerCase() === 'v') void call('auth.lock', {}).then(session.reload);
       else return;
       e.preventDefault();
     };
@@ -80,7 +85,9 @@ export function App() {
       ) : (
         <>
           <TopBar info={info.data} session={session.data} view={view} onView={setView} onSessionChange={session.reload} />
-          <main className="main">{view === 'worklist' ? <WorklistScreen role={session.data.user!.role} /> : <PatientsScreen />}</main>
+          <main className="main">
+            {view === 'worklist' ? <WorklistScreen role={session.data.user!.role} /> : view === 'mail' ? <MailScreen role={session.data.user!.role} /> : <PatientsScreen />}
+          </main>
         </>
       )}
     </div>

@@ -22,6 +22,9 @@ export function TopBar(props: { info: AppInfo; session: SessionState; view: View
         <button className={view === 'patients' ? 'tab active' : 'tab'} onClick={() => onView('patients')} aria-keyshortcuts="Alt+2">
           Patients <kbd>Alt+2</kbd>
         </button>
+        <button className={view === 'mail' ? 'tab active' : 'tab'} onClick={() => onView('mail')} aria-keyshortcuts="Alt+3">
+          Messagerie <kbd>Alt+3</kbd>
+        </button>
       </nav>
       <MailboxIndicator />
       <div className="user-badge" data-testid="user-badge">
