@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -45,9 +45,56 @@ export function rawStoreRoot(dataDir: string): string {
   return join(dataDir, 'mail', 'raw');
 }
 
+const TEMP_NAME = /^\.tmp-(\d+)-[0-9a-f]+$/;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, owned by someone else
+  }
+}
+
+/**
+ * Temporary files of a write that never finished (the process was killed or the machine lost
+ * power): nothing refers to them — a message is only recorded once its file is renamed — so
+ * they are deleted when the store opens, unless their process is still running.
+ */
+export function removeOrphanTemporaries(root: string): string[] {
+  const removed: string[] = [];
+  let dirs: string[];
+  try {
+    dirs = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(root, d.name));
+  } catch {
+    return removed;
+  }
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const match = TEMP_NAME.exec(name);
+      if (!match || processAlive(Number(match[1]))) continue;
+      try {
+        rmSync(join(dir, name), { force: true });
+        removed.push(join(dir, name));
+      } catch {
+        // Left for the next start.
+      }
+    }
+  }
+  return removed;
+}
+
 export function createRawStore(dataDir: string): RawStore {
   const root = rawStoreRoot(dataDir);
   mkdirSync(root, { recursive: true });
+  removeOrphanTemporaries(root);
   const knownDirs = new Set<string>();
 
   const pathOf = (sha256: string): string => {
