@@ -91,7 +91,7 @@ async function start(): Promise<void> {
   app.on('web-contents-created', (_event, contents) => hardenContents(contents));
   serveRenderer();
 
-  booted = await bootApp({ dataDir, exactDataDir: argValue('--data-dir') !== undefined || !!process.env.LGC_DATA_DIR, host: 'electron', openExternal });
+  booted = await bootApp({ dataDir, exactDataDir: argValue('--data-dir') !== undefined || !!process.env.LGC_DATA_DIR, host: 'electron', openExternal, ...(argValue('--config') ? { configFile: resolve(argValue('--config')!) } : {}) });
   if (booted.sandbox) allowedLoginOrigins = [new URL(booted.sandbox.config.psc.issuer).origin];
   startAutoUpdates(booted, { dataDir, configFile: argValue('--config') });
   const services = booted.services;
