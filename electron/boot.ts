@@ -9,6 +9,7 @@ import { createRegQueryRegistry } from './services/config/registry';
 import { createSecretResolver, resolvePscClientAuth } from './services/config/secrets';
 import { loadConfiguration, practiceDataDir } from './services/config/sources';
 import { createLogger, type Logger } from './services/log/logger';
+import { acquireInstanceLock } from './services/store/instance-lock';
 import { createPatientsRepo, type Patient } from './services/store/patients-repo';
 import { seedDemoPractice } from './sandbox/seed';
 import { sandboxVihfSigner } from './sandbox/dmp-demo';
@@ -103,7 +104,10 @@ export async function bootApp(options: BootOptions): Promise<Booted> {
   // Training sessions and tests shorten the inactivity lock to see it happen.
   const lockSeconds = Number(process.env.LGC_LOCK_AFTER_SECONDS);
   if (sandbox && lockSeconds > 0) config = { ...config, lockAfterMinutes: lockSeconds / 60 };
+  // One application per data folder (a restore also checks it before replacing the database).
+  let instanceLock: ReturnType<typeof acquireInstanceLock> | null = null;
   try {
+    instanceLock = acquireInstanceLock(dataDir);
     const services = createAppServices({
       dataDir,
       pscClientAuth,
@@ -140,10 +144,12 @@ export async function bootApp(options: BootOptions): Promise<Booted> {
       async close() {
         await services.close();
         await sandbox?.close();
+        instanceLock?.release();
       },
     };
   } catch (error) {
     await sandbox?.close();
+    instanceLock?.release();
     throw error;
   }
 }

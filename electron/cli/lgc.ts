@@ -11,6 +11,8 @@ import { AppError } from '../../shared/errors';
 import { configCheckCommand } from './commands/config-check';
 import { importPatientsCommand } from './commands/import-patients';
 import { ingestCommand } from './commands/ingest';
+import { restoreCommand } from './commands/restore';
+import { resolveDataDir } from './data-dir';
 
 /**
  * `lgc` — the command line of LGC Ségur for scripting and administration. Runs under plain Node;
@@ -28,6 +30,8 @@ Commandes :
   config check <fichier> [--json] Vérifie un fichier de configuration de cabinet (déploiement)
   import-patients <fichier.csv>   Importe des patients (en-tête canonique ou --map champ=colonne ; --dry-run ; --json)
   ingest <fichiers…> [--json]     Classe des documents reçus (.eml, IHE_XDM.ZIP, .pdf) comme la liste de travail
+  restore --list | --latest | <fichier>
+                                  Restaure la base depuis une sauvegarde (copie de sécurité d'abord ; application fermée)
   help                            Affiche cette aide
 
 Options communes :
@@ -130,6 +134,10 @@ const commands: Record<string, Command> = {
   config: (argv) => configCheckCommand(argv),
   'import-patients': (argv) => importPatientsCommand(argv),
   ingest: (argv) => ingestCommand(argv),
+  async restore(argv) {
+    const index = argv.indexOf('--data-dir');
+    return restoreCommand(argv, await resolveDataDir(index >= 0 ? argv[index + 1] : undefined));
+  },
 
   async help() {
     process.stdout.write(USAGE);

@@ -38,6 +38,23 @@ describe('patient service', () => {
     expect(audit.map((a) => a.action)).toEqual(['patient.creation']);
   });
 
+  it('records one consultation per visit: refreshes of the open record by the same user are not new consultations', () => {
+    const { created } = service.create(secretary, input());
+    const id = created!.id;
+    const users = createUsersRepo(db);
+    const d = users.upsert({ nationalId: '810000000001', familyName: 'CHARLES', givenName: 'Pascal', role: 'doctor', professionCode: '10', mssanteAddress: null });
+    const doctor: Actor = { userId: d.id, displayName: 'Dr Pascal CHARLES', role: 'doctor' };
+    const actions = () => createAuditRepo(db).list({ patientId: id, limit: 50 }).map((a) => `${a.action}:${a.actor}`).reverse();
+    service.get(secretary, id);
+    service.get(secretary, id); // the screen reloads the record
+    service.get(secretary, id);
+    expect(actions()).toEqual(['patient.creation:Sophie DURAND', 'patient.consultation:Sophie DURAND']);
+    service.get(doctor, id); // someone else opens it: a consultation of its own
+    expect(actions().at(-1)).toBe('patient.consultation:Dr Pascal CHARLES');
+    service.get(secretary, id); // back to the secretary after the doctor: traced again
+    expect(actions().filter((a) => a === 'patient.consultation:Sophie DURAND')).toHaveLength(2);
+  });
+
   it('never silently creates a second identity with the same birth traits', () => {
     const first = service.create(secretary, input()).created!;
     const again = service.create(secretary, input({ birthName: 'LEFEVRE', birthGivenNames: ['Helene'] }));

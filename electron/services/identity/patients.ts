@@ -14,6 +14,8 @@ export interface Actor extends AuditActor {
   nationalId?: string;
 }
 
+const CONSULTATION_COALESCE_MS = 10 * 60 * 1000;
+
 export function toSummary(p: Patient, matchedOn?: string): PatientSummary {
   return {
     id: p.id,
@@ -135,7 +137,11 @@ export function createPatientService({ patients, audit, transaction }: PatientSe
       const p = patients.get(id);
       if (!p) throw new AppError('NOT_FOUND', 'Patient introuvable.');
       patients.markSeen(id);
-      audit.append(actor, 'patient.consultation', id);
+      // A screen refreshing the record it shows is not a new consultation: one entry per user and
+      // record until someone does something else with it, or for 10 minutes.
+      const latest = audit.latestForPatient(id);
+      const sameVisit = latest?.action === 'patient.consultation' && latest.userId === actor.userId && Date.now() - Date.parse(latest.at) < CONSULTATION_COALESCE_MS;
+      if (!sameVisit) audit.append(actor, 'patient.consultation', id);
       return record(reload(id));
     },
 

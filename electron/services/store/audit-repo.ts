@@ -26,7 +26,15 @@ export function createAuditRepo(db: Db) {
     `SELECT id, at, user_id, actor, actor_role, action, patient_id, detail FROM audit_log
       WHERE (? IS NULL OR patient_id = ?) ORDER BY id DESC LIMIT ?`,
   );
+  const latestForPatient = db.prepare<[number], { at: string; user_id: number | null; action: string }>(
+    'SELECT at, user_id, action FROM audit_log WHERE patient_id = ? ORDER BY id DESC LIMIT 1',
+  );
   return {
+    /** The most recent entry about a patient (any action, anyone). */
+    latestForPatient(patientId: number): { at: string; userId: number | null; action: string } | null {
+      const row = latestForPatient.get(patientId);
+      return row ? { at: row.at, userId: row.user_id, action: row.action } : null;
+    },
     append(actor: AuditActor, action: string, patientId: number | null, detail?: Record<string, unknown> | string | null): number {
       const text = detail == null ? null : typeof detail === 'string' ? detail : JSON.stringify(detail);
       return Number(
