@@ -230,6 +230,24 @@ describe('worklist service', () => {
     expect(documents()[0]!.deleted_by_sender_at).toBeNull();
   });
 
+  it('open items word versions and deletions from the current state, not from their arrival', async () => {
+    addPatient();
+    const worklist = service(); // confirm mode: both versions wait in the worklist
+    const v1 = await receive(worklist, [{}]);
+    const v2 = await receive(worklist, [{ cdaId: '1.2.250.1.999.1.9', version: 2, action: 'C', parentId: '1.2.250.1.999.1.1' }]);
+    const note = () => worklist.get(secretary, v2.items[0]!.id).item.note;
+    expect(note()).toMatch(/Remplace une version encore dans la liste de travail/);
+    worklist.accept(secretary, v1.items[0]!.id);
+    expect(note()).toMatch(/Nouvelle version du document classé le .* \(version 1\) : elle le remplacera/);
+    expect(note()).not.toMatch(/n’a pas été intégrée/);
+
+    const del = await receive(worklist, [{ cdaId: '1.2.250.1.999.1.9', action: 'D' }]);
+    const delNote = () => worklist.get(secretary, del.items[0]!.id).item.note;
+    expect(delNote()).toMatch(/encore dans la liste de travail/);
+    worklist.accept(secretary, v2.items[0]!.id);
+    expect(delNote()).toMatch(/demande la suppression du document .* classé le .* dans le dossier de TCHITCHI Catarina/);
+  });
+
   it('deletion of a document still pending in the worklist rejects it on confirmation', async () => {
     addPatient({ identityStatus: 'PROV' });
     const worklist = service();

@@ -71,6 +71,11 @@ type UndoPayload =
 
 export type ListOptions = ListFilter;
 
+function joinNotes(current: string[], stored: string | null): string | null {
+  const all = [...current, ...(stored ? [stored] : [])];
+  return all.length ? all.join(' ') : null;
+}
+
 /** Document key of the item standing for a message without any readable document. */
 const UNREADABLE_KEY = 'message:illisible';
 
@@ -334,13 +339,44 @@ export function createWorklistService(deps: WorklistServiceDeps) {
   // ------------------------------------------------------------------------------------------
   // Reception
 
-  function analyseVersions(row: VersionKey & Pick<ItemRow, 'action'>, decision: MatchDecision): { notes: string[] } {
+  /**
+   * What an open item says about versions and deletion requests, worded from the current state
+   * (another version may have been filed or deleted since the item arrived).
+   */
+  function openItemNotes(row: ItemRow): string[] {
+    if (row.status === 'supprime_emetteur') {
+      const target = row.cda_id ? repo.documentByCdaId(row.cda_id) : null;
+      if (target && target.deleted_by_sender_at === null) {
+        return [`L’émetteur demande la suppression du document « ${target.title ?? target.type_label ?? 'sans titre'} » classé le ${frDateTime(target.filed_at)} dans le dossier de ${patientName(target.patient_id)} : confirmez la suppression.`];
+      }
+      if (row.cda_id && repo.pendingWithCdaId(row.cda_id, row.id).length) return ['L’émetteur demande la suppression d’un document encore dans la liste de travail : confirmez pour le retirer.'];
+      return ['L’émetteur demande la suppression d’un document qui n’a jamais été intégré ici : confirmez pour clore.'];
+    }
+    if (row.status !== 'a_classer' && row.status !== 'propose' && row.status !== 'conflit') return [];
+    if (!row.parent_ids && row.action !== 'C' && (row.version_number === null || row.version_number <= 1)) return [];
     const notes: string[] = [];
     const replaced = replacedDocuments(row);
     const newer = newerVersion(row);
     if (replaced.length) {
       const prev = replaced[0]!;
       notes.push(`Nouvelle version du document classé le ${frDateTime(prev.filed_at)} (version ${prev.version_number ?? '?'}) : elle le remplacera, l’ancienne version reste consultable.`);
+    } else if (row.action === 'C' || row.parent_ids) {
+      const waiting = (row.parent_ids ? (JSON.parse(row.parent_ids) as string[]) : []).some((id) => repo.pendingWithCdaId(id, row.id).length > 0);
+      notes.push(
+        waiting
+          ? 'Remplace une version encore dans la liste de travail : classez d’abord la version précédente, ou celle-ci seule.'
+          : 'Remplacement demandé par l’émetteur, mais la version précédente n’a pas été intégrée ici : le document sera classé comme nouveau.',
+      );
+    }
+    if (newer) notes.push(`Une version plus récente (version ${newer.version_number ?? '?'}) est déjà intégrée : celle-ci sera gardée dans l’historique.`);
+    return notes;
+  }
+
+  /** At arrival: a new version goes to the record of the previous one, or is a conflict. */
+  function analyseVersions(row: VersionKey & Pick<ItemRow, 'action'>, decision: MatchDecision): void {
+    const replaced = replacedDocuments(row);
+    if (replaced.length) {
+      const prev = replaced[0]!;
       if (decision.patientId !== null && decision.patientId !== prev.patient_id) {
         decision.reasons.push(`La version précédente est classée dans le dossier de ${patientName(prev.patient_id)}, pas dans celui de ${patientName(decision.patientId)}.`);
         decision.conflict = [...(decision.conflict ?? []), { field: 'Dossier de la version précédente', document: patientName(decision.patientId), local: patientName(prev.patient_id) }];
@@ -355,11 +391,7 @@ export function createWorklistService(deps: WorklistServiceDeps) {
           ...decision.candidates.filter((c) => c.patientId !== prev.patient_id),
         ];
       }
-    } else if (row.action === 'C') {
-      notes.push('Remplacement demandé par l’émetteur, mais la version précédente n’a pas été intégrée ici : le document sera classé comme nouveau.');
     }
-    if (newer) notes.push(`Une version plus récente (version ${newer.version_number ?? '?'}) est déjà intégrée : celle-ci sera gardée dans l’historique.`);
-    return { notes };
   }
 
   async function ingestParsedMessage(message: IngestMessageRow, parsed: ParsedMssMessage): Promise<WorklistItem[]> {
@@ -480,14 +512,7 @@ export function createWorklistService(deps: WorklistServiceDeps) {
       status = 'supprime_emetteur';
       const target = cdaId ? repo.documentByCdaId(cdaId) : null;
       const pending = cdaId ? repo.pendingWithCdaId(cdaId, -1) : [];
-      if (target) {
-        decision.patientId = target.patient_id;
-        notes.push(`L’émetteur demande la suppression du document « ${target.title ?? target.type_label ?? 'sans titre'} » classé le ${frDateTime(target.filed_at)} dans le dossier de ${patientName(target.patient_id)} : confirmez la suppression.`);
-      } else if (pending.length) {
-        notes.push('L’émetteur demande la suppression d’un document encore dans la liste de travail : confirmez pour le retirer.');
-      } else {
-        notes.push('L’émetteur demande la suppression d’un document qui n’a jamais été intégré ici : confirmez pour clore.');
-      }
+      if (target) decision.patientId = target.patient_id;
     } else {
       const filed = cdaId ? repo.documentByCdaId(cdaId) : null;
       if (filed) {
@@ -496,7 +521,7 @@ export function createWorklistService(deps: WorklistServiceDeps) {
         decision.patientId = filed.patient_id;
         notes.push(`Déjà intégré le ${frDateTime(filed.filed_at)} dans le dossier de ${patientName(filed.patient_id)}.`);
       } else {
-        notes.push(...analyseVersions(base, decision).notes);
+        analyseVersions(base, decision); // its notes are worded when the item is shown (openItemNotes)
         if (cdaId && repo.pendingWithCdaId(cdaId, -1).length) notes.push('Même document déjà reçu dans un autre message, en attente dans la liste de travail.');
         status = statusFor(decision.rule);
         fileNow = decision.rule === 'auto' && settings().autoIntegration === 'direct';
@@ -596,7 +621,7 @@ export function createWorklistService(deps: WorklistServiceDeps) {
       confirmedBy: r.confirmed_by_name,
       validatedBy: r.validated_by_name,
       needsValidation: r.needs_validation === 1,
-      note: r.note,
+      note: joinNotes(openItemNotes(r), r.note),
     };
   }
 
