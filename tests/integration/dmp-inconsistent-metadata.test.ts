@@ -109,11 +109,11 @@ interface Tampering {
   alter(pkg: SubmissionPackage, cda: Buffer): void;
   /** Exact French text the user reads after « erreur : ». */
   message(cda: Buffer): string;
-  registryError: string;
 }
 
-const HASH_REFUSED = 'Le DMP a refusé le document : l’empreinte (hash) déclarée ne correspond pas au document transmis.';
-const SIZE_REFUSED = 'Le DMP a refusé le document : la taille déclarée ne correspond pas au document transmis.';
+/** The client checks a submission against its document before sending (the patientId decides whose DMP receives it). */
+const BLOCKED = 'Envoi au DMP bloqué avant transmission : ';
+
 const PATIENT_REFUSED = 'Le DMP a refusé le document : l’identifiant du patient (INS) des métadonnées ne correspond pas à celui du document.';
 const BAD_HASH = 'da39a3ee5e6b4b0d3255bfef95601890afd80709'; // SHA-1 of the empty string
 
@@ -123,35 +123,31 @@ const TAMPERINGS: Tampering[] = [
     alter: (pkg) => {
       pkg.documentEntry.hash = BAD_HASH;
     },
-    message: (cda) => `${HASH_REFUSED} Détail : Empreinte SHA-1 déclarée ${BAD_HASH}, calculée ${sha1(cda)}.`,
-    registryError: 'XDSNonIdenticalHash',
+    message: () => `${BLOCKED}l’empreinte déclarée ne correspond pas au document.`,
   },
   {
     name: 'document size',
     alter: (pkg, cda) => {
       pkg.documentEntry.size = cda.length - 1;
     },
-    message: (cda) => `${SIZE_REFUSED} Détail : Taille déclarée ${cda.length - 1} octets, reçue ${cda.length} octets.`,
-    registryError: 'XDSNonIdenticalSize',
+    message: () => `${BLOCKED}la taille déclarée ne correspond pas au document.`,
   },
   {
     name: 'SubmissionSet patientId vs DocumentEntry patientId',
     alter: (pkg) => {
       pkg.submissionSet.patientId = cx(TCHITCHI);
     },
-    message: () => `${PATIENT_REFUSED} Détail : Le patientId du lot de soumission diffère de celui de la fiche.`,
-    registryError: 'XDSPatientIdDoesNotMatch',
+    message: () => `${BLOCKED}le patient du lot de soumission diffère de celui de la fiche du document.`,
   },
   {
-    // The client signs the VIHF for the metadata's patient: only the CDA recordTarget check stops
-    // this one from landing in another patient's DMP.
+    // The client signs the VIHF for the metadata's patient: the recordTarget check keeps this one
+    // from ever leaving for another patient's DMP.
     name: 'patientId (DocumentEntry and SubmissionSet) vs the CDA recordTarget',
     alter: (pkg) => {
       pkg.documentEntry.patientId = cx(TCHITCHI);
       pkg.submissionSet.patientId = cx(TCHITCHI);
     },
-    message: () => `${PATIENT_REFUSED} Détail : L’INS du document CDA (recordTarget) diffère du patientId des métadonnées.`,
-    registryError: 'XDSPatientIdDoesNotMatch',
+    message: () => `${BLOCKED}l’INS des métadonnées n’est pas celui du patient du document.`,
   },
 ];
 
@@ -201,7 +197,7 @@ async function harness(): Promise<Harness> {
   return { db, svc, doctor: { userId: user.id, displayName: 'Pascal CHARLES', role: 'doctor', nationalId: author.nationalId }, patientId, otherPatientId, dmp, dmpDir, tampering };
 }
 
-describe('DMP application service: inconsistent metadata rejected by the stand-in', () => {
+describe('DMP application service: inconsistent metadata blocked before transmission', () => {
   it.each(TAMPERINGS)('$name → « erreur : … », nothing sent or stored, audited, then a clean send succeeds', async (t) => {
     const h = await harness();
     const { svc, doctor } = h;
@@ -224,10 +220,8 @@ describe('DMP application service: inconsistent metadata rejected by the stand-i
     const cda = h.tampering.cdas[0]!;
     expect(built.documentEntry).toMatchObject({ hash: sha1(cda), size: cda.length, patientId: cx(CORSE), uniqueId: queued.cdaId });
     expect(built.submissionSet.patientId).toBe(cx(CORSE));
-    // The stand-in answered the ITI-41 request (one, over HTTP) with a Failure and its XDS error code.
-    expect(wire.iti41Answers).toHaveLength(1);
-    expect(wire.iti41Answers[0]).toContain('urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure');
-    expect(wire.iti41Answers[0]).toContain(`errorCode="${t.registryError}"`);
+    // Nothing left the workstation: no ITI-41 request reached the stand-in.
+    expect(wire.iti41Bodies).toHaveLength(0);
 
     // What the user sees: the upload view of that document ends in « erreur » with the cause in French.
     const [failed, ...others] = svc.uploads(h.patientId);
@@ -303,6 +297,34 @@ describe('DMP application service: inconsistent metadata rejected by the stand-i
 // the wire; the user's view is `documents.list`.
 
 type Rpc = { ok: true; value: any } | { ok: false; error: { code: string; message: string } };
+
+describe('DMP application service: a submission altered on the wire is rejected by the stand-in', () => {
+  it('a wrong hash after the local check → XDSNonIdenticalHash → « erreur : … empreinte … » for the user, nothing stored', async () => {
+    const h = await harness();
+    const { svc, doctor } = h;
+    svc.start();
+    svc.setConsent(doctor, h.patientId, { informed: true, opposed: false });
+    const doc = svc.addLocalDocument(doctor, h.patientId, { fileName: 'cr.pdf', pdf: fakePdf(), typeCode: '11488-4', title: 'Consultation du 12 mars' });
+    let declared = '';
+    wire.tamper = (body) => {
+      const text = body.toString('latin1');
+      const m = /(<rim:Slot name="hash"><rim:ValueList><rim:Value>)([0-9a-f]{40})(<\/rim:Value>)/i.exec(text);
+      if (!m) throw new Error('hash slot not found in the ITI-41 request');
+      declared = m[2]!;
+      return Buffer.from(text.replace(m[0], `${m[1]}${BAD_HASH}${m[3]}`), 'latin1');
+    };
+    const queued = svc.upload(doctor, doc.id);
+    await svc.whenIdle();
+    expect(declared).toMatch(/^[0-9a-f]{40}$/);
+    expect(wire.iti41Answers).toHaveLength(1);
+    expect(wire.iti41Answers[0]).toContain('errorCode="XDSNonIdenticalHash"');
+    const [failed] = svc.uploads(h.patientId);
+    expect(failed).toMatchObject({ id: queued.id, status: 'erreur', sentAt: null });
+    expect(failed!.label).toContain('erreur : Le DMP a refusé le document : l’empreinte (hash) déclarée ne correspond pas au document transmis.');
+    expect(failed!.label).toContain(`Empreinte SHA-1 déclarée ${BAD_HASH}, calculée ${declared}`);
+    expect(storedBy(h.dmpDir)).toEqual({ uniqueIds: [], files: [] });
+  });
+});
 
 describe('Whole application: an upload altered on the wire reaches the user as an error', () => {
   let served: Awaited<ReturnType<typeof serveBrowserHost>>;

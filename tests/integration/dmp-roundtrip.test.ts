@@ -141,10 +141,11 @@ describe('DMP round trip against the sandbox', () => {
     const cda = buildCdaN1({ pdf: fakePdf(), typeCode: '11488-4', patient: TCHITCHI, author, practice });
     const metadata = buildDocumentEntry(cda.xml);
     metadata.documentEntry.hash = '0'.repeat(40);
+    // Blocked by the client before sending; the stand-in's own XDSNonIdenticalHash check is
+    // exercised on the wire in dmp-inconsistent-metadata.test.ts.
     const err = await rejection(client.provideDocument(cda.xml, metadata, ctx()));
-    expect(err.code).toBe('REMOTE_SERVICE');
-    expect(err.message).toMatch(/empreinte \(hash\)/);
-    expect(JSON.stringify(err.details)).toContain('XDSNonIdenticalHash');
+    expect(err.code).toBe('VALIDATION');
+    expect(err.message).toBe('Envoi au DMP bloqué avant transmission : l’empreinte déclarée ne correspond pas au document.');
   });
 
   it('refuses metadata whose patientId differs from the CDA recordTarget INS', async () => {
@@ -153,10 +154,10 @@ describe('DMP round trip against the sandbox', () => {
     const other = `${CORSE.insMatricule}^^^&${TEST_OID}&ISO^NH`;
     metadata.documentEntry.patientId = other;
     metadata.submissionSet.patientId = other;
+    // The VIHF would be signed for CORSE and the document sent to CORSE's DMP: refused locally.
     const err = await rejection(client.provideDocument(cda.xml, metadata, ctx()));
-    expect(err.code).toBe('REMOTE_SERVICE');
-    expect(err.message).toMatch(/identifiant du patient \(INS\)/);
-    expect(err.message).toMatch(/recordTarget/);
+    expect(err.code).toBe('VALIDATION');
+    expect(err.message).toBe('Envoi au DMP bloqué avant transmission : l’INS des métadonnées n’est pas celui du patient du document.');
   });
 
   it('refuses feeding a DMP whose access is forbidden', async () => {

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { AppError, isAppError } from '../../../shared/errors';
 import { silentLogger, type Logger } from '../log/logger';
 import { labelForLoinc } from '../cda/loinc-types';
+import { parseCda } from '../cda/parse';
 import { assertIns, insCx, parseCx, parseHl7Time, stableOid } from './hl7';
 import { buildFindDocumentsQuery, buildGetDocumentsQuery, ITI18_ACTION, parseQueryResponse, type FindDocumentsFilters } from './iti18';
 import { buildProvideAndRegisterBody, ITI41_ACTION } from './iti41';
@@ -103,6 +105,18 @@ function summarize(e: DocumentEntry): DmpDocumentSummary {
   };
 }
 
+/** Local refusal of a submission whose metadata disagree with the document (French, for the upload status). */
+export function assertSubmissionConsistent(cda: Buffer, metadata: SubmissionPackage, ins: { matricule: string; oid: string }): void {
+  const refuse = (detail: string) => {
+    throw new AppError('VALIDATION', `Envoi au DMP bloqué avant transmission : ${detail}`);
+  };
+  if (metadata.submissionSet.patientId !== metadata.documentEntry.patientId) refuse('le patient du lot de soumission diffère de celui de la fiche du document.');
+  if (metadata.documentEntry.size !== cda.length) refuse('la taille déclarée ne correspond pas au document.');
+  if (metadata.documentEntry.hash.toLowerCase() !== createHash('sha1').update(cda).digest('hex')) refuse('l’empreinte déclarée ne correspond pas au document.');
+  const target = parseCda(cda).patient.ins;
+  if (!target || target.matricule !== ins.matricule || target.oid !== ins.oid) refuse('l’INS des métadonnées n’est pas celui du patient du document.');
+}
+
 export function createDmpClient(options: DmpClientOptions): DmpClient {
   const log = (options.logger ?? silentLogger).child('dmp');
   const base = options.endpoint.replace(/\/+$/, '');
@@ -183,6 +197,9 @@ export function createDmpClient(options: DmpClientOptions): DmpClient {
       const patient = parseCx(metadata.documentEntry.patientId);
       if (!patient) throw new AppError('VALIDATION', 'Métadonnées DMP invalides : identifiant patient (INS) illisible.');
       const ins = { matricule: patient.id, oid: patient.oid };
+      // The patientId decides whose DMP receives the document (and the VIHF): it is checked here
+      // against the document itself before anything leaves the workstation.
+      assertSubmissionConsistent(Buffer.isBuffer(cdaXml) ? cdaXml : Buffer.from(cdaXml, 'utf8'), metadata, ins);
       let pkg = metadata;
       if (metadata.replacement && !metadata.replacement.targetEntryUuid) {
         const [previous] = await getEntries(ins, ctx, { uniqueIds: [metadata.replacement.parentUniqueId] });
