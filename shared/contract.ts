@@ -25,6 +25,7 @@ import {
   worklistItem,
 } from './domain';
 import { attachableDocument, correspondent, mailReceipt, outboxMessage, sendMessageInput } from './mail';
+import { importCsvArgs, importReport } from './import';
 
 /**
  * The one contract between the renderer and the main-process services. Each method declares
@@ -96,6 +97,8 @@ export const contract = {
     z.object({ id: z.number().int().positive(), patient: patientInput }).strict(),
     z.object({ patient: patientRecord, statusDowngraded: z.object({ from: identityStatus, to: identityStatus }).nullable() }),
   ),
+  /** CSV import of another practice software's export (docs/import-patients.md): dryRun = the preview, nothing written. */
+  'patients.importCsv': method(importCsvArgs, importReport),
 
   /** Training mode only: the sandbox's Vitale cards, standing in for the card reader. */
   'identity.testVitaleCards': method(none, z.array(vitaleCard)),

@@ -20,6 +20,7 @@ import { createPatientLookup } from './worklist/lookup';
 import { createWorklistService, type WorklistService } from './worklist/worklist-service';
 import { AppError } from '../../shared/errors';
 import { createInsiClient } from './identity/insi';
+import { importPatientsFromApp } from './identity/csv-import-app';
 import { createPatientService, type Actor } from './identity/patients';
 import { createQualificationService } from './identity/qualification';
 import type { Logger } from './log/logger';
@@ -226,6 +227,11 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       const result = patients.update(actor(), id, patient);
       events.emit('patients.changed');
       return result;
+    },
+    'patients.importCsv': ({ fileName, base64, mapping, dryRun }) => {
+      const report = importPatientsFromApp({ db, patients: patientsRepo, audit, index: patients.index }, actor(), { fileName, base64, mapping, dryRun });
+      if (!dryRun) events.emit('patients.changed');
+      return report;
     },
     'identity.testVitaleCards': () => (config.mode === 'training' ? (options.testVitaleCards ?? []) : []),
     'identity.insiSearch': ({ patientId, request }) => qualification.searchInsi(auth.actor(), patientId, request),

@@ -38,7 +38,8 @@ export interface BrowserHost {
 }
 
 const COOKIE = 'lgc_host_token';
-const MAX_BODY = 2 * 1024 * 1024;
+/** Largest call: a 50 Mo CSV import as base64 in JSON (shared/import.ts), with some room. */
+const MAX_BODY = 72 * 1024 * 1024;
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -145,7 +146,10 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         try {
           const body = await readBody(req);
           args = body ? JSON.parse(body) : {};
-        } catch {
+        } catch (error) {
+          if ((error as Error).message === 'body too large') {
+            return sendJson(res, 413, { ok: false, error: { code: 'BAD_INPUT', message: 'Requête trop volumineuse (fichier de 50 Mo au plus).' } });
+          }
           return sendJson(res, 400, { ok: false, error: { code: 'BAD_INPUT', message: 'Requête illisible.' } });
         }
         const method = decodeURIComponent(url.pathname.slice('/rpc/'.length));

@@ -5,9 +5,10 @@ import { ageOf, frenchDate, patientName } from '../app/format';
 import { DmpBadge } from '../components/DmpBadge';
 import { IdentityBadge } from '../components/IdentityBadge';
 import { PatientForm } from './PatientForm';
+import { PatientImport } from './PatientImport';
 import { PatientRecordView } from './PatientRecordView';
 
-type Panel = { kind: 'record'; id: number } | { kind: 'create' } | null;
+type Panel = { kind: 'record'; id: number } | { kind: 'create' } | { kind: 'import' } | null;
 
 function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
@@ -45,6 +46,9 @@ export function PatientsScreen() {
       } else if (e.altKey && e.key.toLowerCase() === 'n') {
         e.preventDefault();
         setPanel({ kind: 'create' });
+      } else if (e.altKey && e.key.toLowerCase() === 'i') {
+        e.preventDefault();
+        setPanel({ kind: 'import' });
       }
     };
     window.addEventListener('keydown', onKey);
@@ -66,9 +70,14 @@ export function PatientsScreen() {
       <div className="patient-list-pane">
         <header className="screen-header">
           <h1 id="patients-title">Patients</h1>
-          <button onClick={() => setPanel({ kind: 'create' })} aria-keyshortcuts="Alt+N">
-            Nouveau patient <kbd>Alt+N</kbd>
-          </button>
+          <div className="header-actions">
+            <button onClick={() => setPanel({ kind: 'create' })} aria-keyshortcuts="Alt+N">
+              Nouveau patient <kbd>Alt+N</kbd>
+            </button>
+            <button className="secondary" onClick={() => setPanel({ kind: 'import' })} aria-keyshortcuts="Alt+I">
+              Importer des patients (CSV) <kbd>Alt+I</kbd>
+            </button>
+          </div>
         </header>
         <input
           ref={searchBox}
@@ -119,6 +128,15 @@ export function PatientsScreen() {
           <PatientForm
             onDone={(id) => setPanel(id ? { kind: 'record', id } : null)}
             onOpenExisting={(id) => setPanel({ kind: 'record', id })}
+          />
+        )}
+        {panel?.kind === 'import' && (
+          <PatientImport
+            onClose={() => {
+              setPanel(null);
+              searchBox.current?.focus();
+            }}
+            onOpenPatient={(id) => setPanel({ kind: 'record', id })}
           />
         )}
         {!panel && <p className="hint">Tapez quelques lettres du nom, puis Entrée pour ouvrir le dossier.</p>}
