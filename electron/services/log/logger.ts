@@ -37,17 +37,44 @@ export interface LoggerOptions {
   stderr?: boolean;
 }
 
+/**
+ * Logging never breaks what it reports on: a log folder removed under a running process (disk
+ * cleanup, a test tearing down) is recreated once; any other failure falls back to stderr.
+ */
+function appendLine(file: string, line: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      appendFileSync(file, line + '\n');
+      return true;
+    } catch (error) {
+      if (attempt > 0 || (error as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+      try {
+        mkdirSync(dirname(file), { recursive: true });
+      } catch {
+        return false;
+      }
+    }
+  }
+  return false;
+}
+
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export function createLogger(options: LoggerOptions = {}, scope = 'app'): Logger {
   const min = ORDER[options.level ?? (process.env.LGC_LOG_LEVEL as LogLevel | undefined) ?? 'info'] ?? 20;
-  if (options.file) mkdirSync(dirname(options.file), { recursive: true });
+  if (options.file) {
+    try {
+      mkdirSync(dirname(options.file), { recursive: true });
+    } catch {
+      // Reported by the first write, which then goes to stderr.
+    }
+  }
   const echo = options.stderr ?? !options.file;
   const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;
     const line = JSON.stringify({ t: new Date().toISOString(), level, scope, msg: redact(msg), ...(fields ? (redact(fields) as object) : {}) });
-    if (options.file) appendFileSync(options.file, line + '\n');
-    if (echo) process.stderr.write(line + '\n');
+    if (options.file && !appendLine(options.file, line)) process.stderr.write(line + '\n');
+    else if (echo) process.stderr.write(line + '\n');
   };
   return {
     debug: (m, f) => write('debug', m, f),

@@ -381,7 +381,7 @@ export function createMailboxService(deps: MailboxServiceDeps): MailboxService {
 
     async close() {
       await service.stop();
-      processing.close();
+      await processing.close();
       clearTimeout(changeTimer);
     },
   };

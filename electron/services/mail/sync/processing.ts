@@ -13,7 +13,8 @@ export interface ProcessingQueue {
   retryPending(): number;
   /** Resolves when everything enqueued so far has been handled. */
   idle(): Promise<void>;
-  close(): void;
+  /** Stops taking rows; resolves once the row being handled (if any) is done, so the database can close after. */
+  close(): Promise<void>;
 }
 
 export const MAX_PROCESS_ATTEMPTS = 5;
@@ -84,10 +85,11 @@ export function createProcessingQueue(deps: { repo: MailRepo; onStored?: OnStore
     async idle() {
       while (running) await running;
     },
-    close() {
+    async close() {
       closed = true;
       queue.length = 0;
       queued.clear();
+      while (running) await running;
     },
   };
 }
