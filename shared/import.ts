@@ -6,7 +6,7 @@ import { patientSummary } from './domain';
  * and report as `lgc import-patients` (docs/import-patients.md), the file sent as base64.
  */
 
-/** Columns of the canonical import file: the service's CSV_FIELDS (checked by the compiler in csv-import-app.ts and by a test). */
+/** Columns of the canonical import file, in their documented order (docs/import-patients.md); the import service uses this list. */
 export const IMPORT_CSV_FIELDS = [
   'nom_naissance',
   'prenoms_naissance',

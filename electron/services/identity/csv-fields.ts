@@ -1,23 +1,12 @@
 import type { PatientInput } from '../../../shared/domain';
 import { AppError } from '../../../shared/errors';
+import { IMPORT_CSV_FIELDS } from '../../../shared/import';
 import type { PatientFields } from '../store/patients-repo';
 import { checkIns, INS_OIDS, isInsOid, type IdentityStatus } from './ins';
 import { fieldsFromInput } from './patients';
 
-/** Columns of the canonical import file, in their documented order (docs/import-patients.md). */
-export const CSV_FIELDS = [
-  'nom_naissance',
-  'prenoms_naissance',
-  'date_naissance',
-  'sexe',
-  'lieu_naissance',
-  'nom_utilise',
-  'prenom_utilise',
-  'ins',
-  'ins_oid',
-  'statut_identite',
-  'id_externe',
-] as const;
+/** Columns of the canonical import file, in their documented order (docs/import-patients.md); shared with the contract. */
+export const CSV_FIELDS = IMPORT_CSV_FIELDS;
 export type CsvField = (typeof CSV_FIELDS)[number];
 export const REQUIRED_CSV_FIELDS: readonly CsvField[] = ['nom_naissance', 'prenoms_naissance', 'date_naissance', 'sexe'];
 

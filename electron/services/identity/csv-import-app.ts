@@ -1,18 +1,12 @@
 import { AppError } from '../../../shared/errors';
-import { CSV_IMPORT_MAX_BYTES, CSV_IMPORT_TOO_LARGE, IMPORT_CSV_FIELDS, type ImportReportView } from '../../../shared/import';
+import { CSV_IMPORT_MAX_BYTES, CSV_IMPORT_TOO_LARGE, type ImportReportView } from '../../../shared/import';
 import { requirePermission } from '../auth/permissions';
 import type { AuditRepo } from '../store/audit-repo';
 import type { Db } from '../store/db';
 import type { PatientsRepo } from '../store/patients-repo';
-import { CSV_FIELDS, importPatientsCsv, type ColumnMapping, type CsvField } from './csv-import';
+import { importPatientsCsv, type ColumnMapping } from './csv-import';
 import { toSummary, type Actor } from './patients';
 import type { PatientSearchIndex } from './search-index';
-
-// The contract's list of fields is the service's (both directions, checked by the compiler).
-const sameFields: readonly CsvField[] = IMPORT_CSV_FIELDS;
-const sameFieldsBack: readonly (typeof IMPORT_CSV_FIELDS)[number][] = CSV_FIELDS;
-void sameFields;
-void sameFieldsBack;
 
 export interface AppImportDeps {
   db: Db;
