@@ -68,3 +68,13 @@ export function useAction<M extends MethodName>(method: M) {
   );
   return { run, pending, error, clearError: () => setError(null) };
 }
+
+/** `value`, once it has stopped changing for `ms` (search boxes: one query per pause, not per key). */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return v;
+}

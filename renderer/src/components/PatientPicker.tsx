@@ -1,17 +1,8 @@
 import { useEffect, useId, useState } from 'react';
 import type { PatientSummary } from '../../../shared/domain';
-import { useQuery } from '../api/hooks';
+import { useDebounced, useQuery } from '../api/hooks';
 import { frenchDate, patientName } from '../app/format';
 import { IdentityBadge } from './IdentityBadge';
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
 
 /**
  * Chooses a patient with the same search as the Patients screen (name, birth date, INS): type,

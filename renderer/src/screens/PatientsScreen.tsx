@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { PatientSummary } from '../../../shared/domain';
-import { useQuery } from '../api/hooks';
+import { useDebounced, useQuery } from '../api/hooks';
 import { ageOf, frenchDate, patientName } from '../app/format';
 import { DmpBadge } from '../components/DmpBadge';
 import { IdentityBadge } from '../components/IdentityBadge';
@@ -9,15 +9,6 @@ import { PatientImport } from './PatientImport';
 import { PatientRecordView } from './PatientRecordView';
 
 type Panel = { kind: 'record'; id: number } | { kind: 'create' } | { kind: 'import' } | null;
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
 
 export function PatientsScreen() {
   const [query, setQuery] = useState('');
