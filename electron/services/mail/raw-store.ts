@@ -4,6 +4,7 @@ import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppError } from '../../../shared/errors';
+import { isProcessRunning } from '../store/instance-lock';
 
 /**
  * Content-addressed store of raw RFC 822 sources: `<dataDir>/mail/raw/<sha256[0..2]>/<sha256>.eml`.
@@ -47,16 +48,6 @@ export function rawStoreRoot(dataDir: string): string {
 
 const TEMP_NAME = /^\.tmp-(\d+)-[0-9a-f]+$/;
 
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, owned by someone else
-  }
-}
-
 /**
  * Temporary files of a write that never finished (the process was killed or the machine lost
  * power): nothing refers to them — a message is only recorded once its file is renamed — so
@@ -79,7 +70,7 @@ export function removeOrphanTemporaries(root: string): string[] {
     }
     for (const name of names) {
       const match = TEMP_NAME.exec(name);
-      if (!match || processAlive(Number(match[1]))) continue;
+      if (!match || isProcessRunning(Number(match[1]))) continue;
       try {
         rmSync(join(dir, name), { force: true });
         removed.push(join(dir, name));

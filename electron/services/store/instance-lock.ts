@@ -18,7 +18,8 @@ function lockFile(dataDir: string): string {
   return join(dataDir, 'lgc.pid');
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid runs on this machine (EPERM: it does, under another user). */
+export function isProcessRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -38,7 +39,7 @@ export function runningInstance(dataDir: string): { pid: number; since: string }
   const pid = Number(content.pid);
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return null;
   // Another machine sharing the folder cannot be probed: taken as running, to be safe.
-  if (content.host !== hostname() || alive(pid)) return { pid, since: String(content.since ?? '') };
+  if (content.host !== hostname() || isProcessRunning(pid)) return { pid, since: String(content.since ?? '') };
   return null;
 }
 
