@@ -5,6 +5,7 @@ import { createConfigurationErrorServices, type HostedServices } from './service
 import type { PracticeConfig } from './services/config/practice-config';
 import { formatProblems } from './services/config/problems';
 import type { MailboxServiceConfig } from './services/mail/mailbox-service';
+import { isLoopbackHost } from './services/mail/sync/connection';
 import { createRegQueryRegistry } from './services/config/registry';
 import { createSecretResolver, resolvePscClientAuth } from './services/config/secrets';
 import { loadConfiguration, practiceDataDir } from './services/config/sources';
@@ -51,14 +52,13 @@ export function mailConfigFromPractice(config: PracticeConfig): MailboxServiceCo
   if (!mss) return undefined;
   const caFile = mss.caBundle ?? config.caBundle;
   const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
-  const loopback = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '::1';
   const server = (s: { host: string; port: number }) => ({
     host: s.host,
     port: s.port,
     tls: s.port === 993 || s.port === 465,
     ...(ca ? { ca } : {}),
     // A training configuration may point at a shared training operator on this machine.
-    ...(config.mode === 'training' && loopback(s.host) ? { sandboxPlaintext: true } : {}),
+    ...(config.mode === 'training' && isLoopbackHost(s.host) ? { sandboxPlaintext: true } : {}),
   });
   return {
     imap: server(mss.imap),
