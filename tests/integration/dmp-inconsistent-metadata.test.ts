@@ -17,6 +17,7 @@ import { createPatientsRepo, type PatientFields } from '../../electron/services/
 import { createUsersRepo } from '../../electron/services/store/users-repo';
 import { serveBrowserHost } from '../../electron/web-host/serve';
 import type { RecordDocument } from '../../shared/domain';
+import { eventually } from '../helpers/until';
 
 /**
  * Issue #7, Done-when: « an upload with inconsistent metadata is rejected by the sandbox and the
@@ -335,15 +336,6 @@ describe('Whole application: an upload altered on the wire reaches the user as a
     if (!res.ok) throw new Error(`${method}: ${res.error.code} ${res.error.message}`);
     return res.value as T;
   };
-  async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (v !== undefined) return v;
-      if (Date.now() > end) throw new Error(`timeout: ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'lgc-dmp-incons-app-'));
@@ -368,7 +360,7 @@ describe('Whole application: an upload altered on the wire reaches the user as a
       .prepare("SELECT id, ins_matricule AS ins FROM patients WHERE identity_status = 'QUAL' AND ins_matricule IS NOT NULL ORDER BY id")
       .all() as { id: number; ins: string }[];
     const ids = qualified.map((q) => q.id).slice(0, 200);
-    const badges = await until('DMP badges', async () => {
+    const badges = await eventually('DMP badges', async () => {
       const b = await value<{ patientId: number; state: string; pending: boolean }[]>('dmp.statuses', { patientIds: ids });
       return b.some((x) => x.pending) ? undefined : b;
     });
@@ -399,7 +391,7 @@ describe('Whole application: an upload altered on the wire reaches the user as a
     const queued = await value<{ id: number; status: string }>('dmp.upload', { documentId: added.id, visibility: {} });
     expect(queued.status).toBe('en_attente');
     const viewOf = async () => (await value<RecordDocument[]>('documents.list', { patientId: target.id })).find((d) => d.id === added.id)!.dmp!;
-    const failed = await until('upload settled', async () => {
+    const failed = await eventually('upload settled', async () => {
       const v = await viewOf();
       return v.status === 'erreur' || v.status === 'envoye' ? v : undefined;
     });
@@ -438,7 +430,7 @@ describe('Whole application: an upload altered on the wire reaches the user as a
     wire.tamper = null;
     const again = await value<{ id: number; status: string }>('dmp.upload', { documentId: added.id, visibility: {} });
     expect(again.id).not.toBe(queued.id);
-    const sent = await until('resend settled', async () => {
+    const sent = await eventually('resend settled', async () => {
       const v = await viewOf();
       return v.id === again.id && (v.status === 'erreur' || v.status === 'envoye') ? v : undefined;
     });

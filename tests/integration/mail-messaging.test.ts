@@ -24,6 +24,9 @@ import { createBlobStore } from '../../electron/services/worklist/blob-store';
 import { createPatientLookup } from '../../electron/services/worklist/lookup';
 import { createWorklistService } from '../../electron/services/worklist/worklist-service';
 import { pscAccessToken } from '../helpers/dovecot';
+import { until as pollUntil } from '../helpers/until';
+
+const until = (cond: () => boolean, timeoutMs = 15_000, what?: string) => pollUntil(cond, timeoutMs, what);
 
 /**
  * Mailbox handling by the practice, on the real services: the sandbox MSSanté operator (IMAP +
@@ -56,14 +59,6 @@ let psc: PscStandIn;
 let op: MssOperator;
 let token = '';
 const dirs: string[] = [];
-
-async function until(cond: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`délai dépassé : ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** A document message as another practice's software sends it (CDA N1 + PDF in IHE_XDM.ZIP). */
 async function incoming(from: string, p: { birthName: string; birthGivenNames: string[]; birthDate: string; sex: 'F' | 'M'; birthplaceCode?: string | null; ins: string },

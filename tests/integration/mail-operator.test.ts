@@ -15,6 +15,7 @@ import type { MailUser, StoredMessageRow } from '../../electron/services/mail/sy
 import { createAuditRepo } from '../../electron/services/store/audit-repo';
 import { openDatabase, type Db } from '../../electron/services/store/db';
 import { pscAccessToken } from '../helpers/dovecot';
+import { until } from '../helpers/until';
 
 /**
  * The sandbox MSSanté operator end to end: imapflow and nodemailer against it (XOAUTH2 checked by
@@ -41,14 +42,6 @@ const PATIENTS: DemoPatient[] = [
   { birthName: 'ROUX', birthGivenNames: ['Hugo'], birthDate: '2001-01-05', sex: 'M', insMatricule: null, insOid: null, identityStatus: 'PROV' },
   { birthName: 'GIRARD', birthGivenNames: ['Léa'], birthDate: '1985-08-09', sex: 'F', insMatricule: demoInsFor('F', '1985-08-09', '34172', 1), insOid: '1.2.250.1.213.1.4.11', identityStatus: 'RECUP', birthplaceCode: '34172' },
 ];
-
-async function until(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`délai dépassé : ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function imap(user: string, auth: { accessToken?: string; pass?: string }): ImapFlow {
   return new ImapFlow({ host: op.imap.host, port: op.imap.port, secure: false, doSTARTTLS: false, auth: { user, ...auth }, logger: false });

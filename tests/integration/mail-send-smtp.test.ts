@@ -12,6 +12,7 @@ import type { MailUser } from '../../electron/services/mail/sync/types';
 import { createAuditRepo } from '../../electron/services/store/audit-repo';
 import { openDatabase, type Db } from '../../electron/services/store/db';
 import { freePort, makeTestCertificate, pscAccessToken, type TestCertificate } from '../helpers/dovecot';
+import { until } from '../helpers/until';
 
 /**
  * Sending through a real SMTP server (smtp-server): STARTTLS with a certificate checked against the
@@ -131,14 +132,6 @@ function env() {
   dirs.push(dir);
   const db = openDatabase({ file: join(dir, 'lgc.sqlite') });
   return { dir, db };
-}
-
-async function until(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`délai dépassé : ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const message = (subject: string) => ({ mailbox: MARTIN, to: [{ kind: 'professional' as const, address: 'karim.benali@cabinet-demo.mssante.fr' }], subject, text: 'Bonjour.' });

@@ -14,6 +14,9 @@ import type { StoredMessageRow } from '../../electron/services/mail/sync/types';
 import { createAuditRepo } from '../../electron/services/store/audit-repo';
 import { openDatabase, type Db } from '../../electron/services/store/db';
 import { dovecotUnavailableReason, pscAccessToken, startDovecot, type DovecotInstance } from '../helpers/dovecot';
+import { until as pollUntil } from '../helpers/until';
+
+const until = (cond: () => boolean, timeoutMs = 20_000, what?: string) => pollUntil(cond, timeoutMs, what);
 
 /**
  * Sync engine against a real Dovecot (STARTTLS, XOAUTH2 checked by introspection against the PSC
@@ -98,14 +101,6 @@ function makeEnv(address: string, dataDir?: string): Env {
     rmSync(dir, { recursive: true, force: true });
   });
   return env;
-}
-
-async function until(cond: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`délai dépassé : ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** Every Message-ID delivered is stored exactly once (not counting kept duplicates), raw intact. */

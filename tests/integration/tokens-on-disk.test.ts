@@ -4,22 +4,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bootApp } from '../../electron/boot';
 import type { AppServices } from '../../electron/services/app';
+import { eventually } from '../helpers/until';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     return statSync(path).isDirectory() ? filesUnder(path) : [path];
   });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timeout: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('the whole application keeps Pro Santé Connect tokens off the disk', () => {
@@ -37,10 +28,10 @@ describe('the whole application keeps Pro Santé Connect tokens off the disk', (
       expect(login.value.state).toBe('active');
       tokens.add(await services.auth.accessToken());
       // The mailboxes log in with the token (XOAUTH2) and sync: it has travelled, not only arrived.
-      await until('mailbox connected', async () => {
+      await eventually('mailbox connected', async () => {
         const status = (await services.dispatch('mail.status', {})) as { value: { state: string }[] };
         return status.value.some((m) => m.state === 'connected') ? true : undefined;
-      });
+      }, 30_000, 200);
       await services.dispatch('patients.today', {});
       tokens.add(await services.auth.accessToken());
       await services.dispatch('auth.lock', {});
