@@ -160,6 +160,14 @@ export const configProblem = z.object({
 });
 export type ConfigProblemView = z.infer<typeof configProblem>;
 
+/** The first-run checklist's services, in the order shown, with their labels. */
+export const FIRST_RUN_CHECK_LABELS = {
+  psc: 'Pro Santé Connect',
+  mailbox: 'Messagerie MSSanté',
+  dmp: 'DMP',
+  insi: 'Téléservice INSi',
+} as const;
+
 /** One line of the first-run checklist of a configured workstation. */
 export const firstRunCheck = z.object({
   id: z.enum(['psc', 'mailbox', 'dmp', 'insi']),

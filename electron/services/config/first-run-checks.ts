@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect, type Socket } from 'node:net';
 import { rootCertificates } from 'node:tls';
+import { FIRST_RUN_CHECK_LABELS } from '../../../shared/domain';
 import type { PracticeConfig } from './practice-config';
 
 /**
@@ -29,12 +30,7 @@ export interface FirstRunDeps {
   timeoutMs?: number;
 }
 
-const LABELS: Record<FirstRunCheckId, string> = {
-  psc: 'Pro Santé Connect',
-  mailbox: 'Messagerie MSSanté',
-  dmp: 'DMP',
-  insi: 'Téléservice INSi',
-};
+const LABELS: Record<FirstRunCheckId, string> = FIRST_RUN_CHECK_LABELS;
 
 type HttpGet = (url: string) => Promise<{ status: number; body: string }>;
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { FirstRunCheckView } from '../../../shared/domain';
+import { FIRST_RUN_CHECK_LABELS, type FirstRunCheckView } from '../../../shared/domain';
 import { ApiError, call } from '../api/client';
 
 const STATE_LABEL: Record<FirstRunCheckView['state'], string> = { ok: 'Joignable', error: 'Erreur', skipped: 'Non configuré' };
@@ -99,9 +99,10 @@ export function FirstRunScreen({ practiceName, onDone }: { practiceName: string;
   );
 }
 
-const PENDING: FirstRunCheckView[] = [
-  { id: 'psc', label: 'Pro Santé Connect', state: 'skipped', detail: '' },
-  { id: 'mailbox', label: 'Messagerie MSSanté', state: 'skipped', detail: '' },
-  { id: 'dmp', label: 'DMP', state: 'skipped', detail: '' },
-  { id: 'insi', label: 'Téléservice INSi', state: 'skipped', detail: '' },
-];
+/** The lines shown while the first check runs. */
+const PENDING: FirstRunCheckView[] = (Object.keys(FIRST_RUN_CHECK_LABELS) as FirstRunCheckView['id'][]).map((id) => ({
+  id,
+  label: FIRST_RUN_CHECK_LABELS[id],
+  state: 'skipped',
+  detail: '',
+}));
