@@ -173,7 +173,11 @@ export function createRawStore(dataDir: string): RawStore {
         await fh.sync();
         await fh.close();
       } catch (e) {
+        // The file is created by an open still in flight when the source fails early: removing
+        // it before the stream has closed would race with its creation.
+        const closed = out.closed ? Promise.resolve() : new Promise<void>((resolve) => out.once('close', () => resolve()));
         out.destroy();
+        await closed;
         await rm(temp, { force: true });
         throw e;
       }
